@@ -1,0 +1,7 @@
+"""``python -m glassbox``: the command-line interface."""
+
+import sys
+
+from glassbox.cli import main
+
+sys.exit(main())
