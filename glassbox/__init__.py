@@ -35,7 +35,7 @@ _LAZY = {
     "rashomon_ratio": "glassbox.rashomon",
     "LocalSurrogate": "glassbox.distill",
     "counterfactual": "glassbox.distill",
-    "compare": "glassbox.compare",
+    "compare": "glassbox.comparison",
     "Certificate": "glassbox._base",
     "Explanation": "glassbox._base",
     "from_dict": "glassbox._base",

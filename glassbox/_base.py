@@ -374,7 +374,11 @@ def _equal_to(values: np.ndarray, level) -> np.ndarray:
     """Elementwise ``values == level`` that compares numbers as numbers and text as text."""
     if values.dtype.kind in "biuf" and isinstance(level, (numbers.Number, np.generic)):
         return values == level
-    return np.asarray([_format_value(v) == _format_value(level) for v in values], dtype=bool)
+    # Format each distinct value once (a column has few levels, many rows).
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    target = _format_value(level)
+    matches = np.asarray([_format_value(u) == target for u in uniques] + [False], dtype=bool)
+    return matches[codes]
 
 
 def conjunction_name(conditions) -> str:

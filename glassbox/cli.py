@@ -8,7 +8,7 @@ Subcommands::
                                            fit a model (KIND: rules, scorecard, tree)
     glassbox rashomon ...                  Rashomon sets (glassbox.rashomon)
     glassbox distill ...                   distil a fitted model into a tree (glassbox.distill)
-    glassbox compare ...                   every learner against a black box (glassbox.compare)
+    glassbox compare ...                   every learner against a black box (glassbox.comparison)
 
 User mistakes (a missing file, an unknown column or parameter, bad data) print a
 one-line ``glassbox: error: ...`` message and exit with status 2, never a traceback.
@@ -35,7 +35,7 @@ FIT_KINDS = {
 PLUGINS = (
     "glassbox.rashomon._cli",
     "glassbox.distill._cli",
-    "glassbox.compare",
+    "glassbox.comparison",
 )
 
 
@@ -157,7 +157,8 @@ def _cmd_datasets(args, extra) -> int:
 def _cmd_demo(args, extra) -> int:
     from glassbox.demo import run_demo
 
-    return run_demo(fast=args.fast)
+    return run_demo(args.dataset, fast=args.fast or None, cv=args.cv, n_jobs=args.n_jobs,
+                    report=args.report)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,7 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_datasets)
 
     p = sub.add_parser("demo", help="fit interpretable models on a bundled data set")
+    p.add_argument("--dataset", default="tic-tac-toe",
+                   help="a bundled data set from 'glassbox datasets' (default: tic-tac-toe)")
     p.add_argument("--fast", action="store_true", help="small budgets (seconds)")
+    p.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--n-jobs", type=int, default=None, help="parallel fits (default: all cores)")
+    p.add_argument("--report", metavar="REPORT.html", help="also write an HTML report")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser(
