@@ -77,6 +77,7 @@ CERTIFICATE_STATUSES = (
     "time_limit",
     "node_limit",
     "memory_limit",
+    "gap_limit",  # stopped once the gap fell below the user's tolerance: not proved optimal
     "interrupted",  # Ctrl-C: best model so far
     "heuristic",  # no optimality search was run (e.g. method="greedy")
 )
@@ -90,8 +91,9 @@ class Certificate:
     ----------
     status : str
         ``"optimal"`` only when the search was exhausted. Otherwise the budget
-        that stopped it (``"time_limit"``, ``"node_limit"``, ``"memory_limit"``),
-        ``"interrupted"`` (Ctrl-C) or ``"heuristic"`` (no search was run).
+        that stopped it (``"time_limit"``, ``"node_limit"``, ``"memory_limit"``,
+        ``"gap_limit"`` for a user's gap tolerance), ``"interrupted"`` (Ctrl-C)
+        or ``"heuristic"`` (no search was run).
     objective : float
         Objective value of the returned model.
     lower_bound : float
