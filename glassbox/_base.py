@@ -565,6 +565,11 @@ def _describe_rows(mask: np.ndarray) -> str:
     return f"{len(rows)} row(s), first at row {rows[0]}"
 
 
+def _plain(value):
+    """A numpy scalar as the Python value it holds, so messages read 2, not np.int64(2)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def check_table(X, estimator, *, reset: bool) -> pd.DataFrame:
     """Validate a table of any column types; return a DataFrame with str column names.
 
@@ -632,7 +637,7 @@ def check_numeric(X, estimator, *, reset: bool) -> np.ndarray:
         except (TypeError, ValueError):
             example = next((v for v in values if not _is_number_cell(str(v))), values[0])
             raise ValueError(
-                f"Column {name!r} has non-numeric values (e.g. {example!r}); "
+                f"Column {name!r} has non-numeric values (e.g. {_plain(example)!r}); "
                 f"{type(estimator).__name__} needs numbers. Encode or binarize it first "
                 "(glassbox.features.Binarizer turns categories into named 0/1 features)."
             ) from None
@@ -659,7 +664,7 @@ def check_binary(X, estimator, *, reset: bool) -> np.ndarray:
         if bad.any():
             example = values[np.flatnonzero(bad)[0]]
             raise ValueError(
-                f"Column {name!r} is not binary: it has the value {example!r} "
+                f"Column {name!r} is not binary: it has the value {_plain(example)!r} "
                 f"({_describe_rows(bad)}); {type(estimator).__name__} needs 0/1 or boolean "
                 "columns here. Binarize it first with glassbox.features.Binarizer.")
         out[:, j] = numeric == 1.0
@@ -692,7 +697,7 @@ def check_target(y, estimator, n_samples: int, *, binary_only: bool):
     classes, y_index = np.unique(y, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(f"{type(estimator).__name__} needs two classes in y, but y has only one "
-                         f"class ({classes[0]!r}).")
+                         f"class ({_plain(classes[0])!r}).")
     if binary_only and len(classes) > 2:
         raise ValueError(
             f"Only binary classification is supported. {type(estimator).__name__} got y with "

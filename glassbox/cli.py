@@ -213,9 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    if extra and not getattr(args, "takes_extra", False):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
+        if extra and not getattr(args, "takes_extra", False):
+            raise UserError(f"unrecognized arguments: {' '.join(extra)} "
+                            f"(see 'glassbox {args.command} --help')")
         return int(args.func(args, extra) or 0)
     except UserError as exc:
         print(f"glassbox: error: {exc}", file=sys.stderr)

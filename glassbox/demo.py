@@ -59,7 +59,7 @@ def run_demo(dataset: str = DEFAULT_DATASET, *, fast: bool | None = None, cv: in
         certificate = getattr(model, "certificate_", None)
         if certificate is not None:
             print(f"certificate: {certificate}")
-        print(f"why row 0 is predicted {model.predict(X.iloc[:1])[0]!r}: "
+        print(f"why row 0 is predicted {model.predict(X.iloc[:1])[0]}: "
               f"{model.explain(X.iloc[:1]).texts[0]}")
     if report:
         result.to_html(report)
