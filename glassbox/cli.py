@@ -5,7 +5,7 @@ Subcommands::
     glassbox datasets                      list the data sets glassbox can load
     glassbox demo                          the main job end to end on a bundled data set
     glassbox fit KIND DATA.csv --target COL [--PARAM VALUE ...]
-                                           fit a model (KIND: rules, scorecard, tree)
+                                           fit a model (KIND: rules, scorecard, tree, treereg)
     glassbox rashomon ...                  Rashomon sets (glassbox.rashomon)
     glassbox distill ...                   distil a fitted model into a tree (glassbox.distill)
     glassbox compare ...                   every learner against a black box (glassbox.comparison)
@@ -28,6 +28,7 @@ FIT_KINDS = {
     "rules": "RuleListClassifier",
     "scorecard": "RiskScoreClassifier",
     "tree": "SparseTreeClassifier",
+    "treereg": "TreeRegularizedClassifier",
 }
 
 # Modules that add their own subcommands: each has ``register(subparsers)`` which
@@ -185,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "fit", add_help=False,
-        help="fit a model: glassbox fit {rules,scorecard,tree} DATA.csv --target COL",
+        help="fit a model: glassbox fit {rules,scorecard,tree,treereg} DATA.csv --target COL",
         description="Fit a glassbox model on a CSV file and print it with its certificate. "
                     "Any estimator parameter can be given as --name value "
                     "(e.g. --c 0.01, --max-features 5); 'glassbox fit KIND --help' lists them.")

@@ -1,0 +1,175 @@
+"""Tree-regularized networks (issue 7): our numbers beside the published anchors.
+
+Run ``python benchmarks/bench_treereg.py --quick`` (a few minutes) or without
+``--quick`` for the full sweep (strengths 1e-4..10, three seeds). COMPAS needs
+``GLASSBOX_DATA`` (the shared benchmark folder); it is skipped when absent.
+
+Prints one table: measure, anchor, ours, goal met?
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+from sklearn.base import clone
+
+from glassbox.datasets import load_breast_cancer_binary, make_parabola
+from glassbox.treereg import (
+    TreeRegularizedClassifier,
+    dominated_share,
+    fit_mimic_tree,
+    frontier_means,
+    path_lengths,
+    regularization_frontier,
+)
+
+
+def settings(quick: bool) -> dict:
+    if quick:
+        return {"seeds": (0,), "strengths": (1e-2, 1.0, 10.0), "l1": (1e-3, 1e-2),
+                "l2": (1e-3, 1e-2), "epochs": 30, "n_parabola": 600, "max_rows": 1200}
+    return {"seeds": (0, 1, 2), "strengths": (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0),
+            "l1": (1e-4, 1e-3, 1e-2, 1e-1), "l2": (1e-4, 1e-3, 1e-2, 1e-1), "epochs": 100,
+            "n_parabola": 1000, "max_rows": None}
+
+
+def best_tree_setting(frontier, tolerance=0.02):
+    """Tree-regularized setting with the lowest APL within ``tolerance`` of the plain net."""
+    means = frontier_means(frontier)
+    plain = means[means["method"] == "none"].iloc[0]
+    tree = means[(means["method"] == "tree")
+                 & (means["accuracy"] >= plain["accuracy"] - tolerance)]
+    if not len(tree):
+        return plain, None
+    return plain, tree.sort_values("apl").iloc[0]
+
+
+def frontier_for(name, X, y, cfg, template):
+    start = time.perf_counter()
+    frontier = regularization_frontier(template, X, y, strengths=cfg["strengths"], l1=cfg["l1"],
+                                       l2=cfg["l2"], seeds=cfg["seeds"])
+    seconds = time.perf_counter() - start
+    print(f"\n{name}: {len(frontier)} fits in {seconds:.0f} s (seed means)")
+    means = frontier_means(frontier).merge(
+        frontier.groupby(["method", "penalty"], as_index=False)["fidelity"].mean())
+    print(means.round(4).to_string(index=False))
+    return frontier, seconds
+
+
+def apl_timing() -> float:
+    """Milliseconds for one tree fit + APL on 1437 x 64 (the digits training split)."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:1437], y[:1437]
+    fit_mimic_tree(X, y)  # warm-up
+    runs = 10
+    start = time.perf_counter()
+    for _ in range(runs):
+        path_lengths(fit_mimic_tree(X, y), X).mean()
+    return (time.perf_counter() - start) / runs * 1000
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one seed, few strengths")
+    parser.add_argument("--gate", type=float, default=0.8,
+                        help="min_surrogate_r2 of the tree-regularized networks (default 0.8)")
+    parser.add_argument("--surrogate-input", choices=("weights", "predictions"),
+                        default="weights")
+    args = parser.parse_args(argv)
+    cfg = settings(args.quick)
+    template = TreeRegularizedClassifier(epochs=cfg["epochs"], min_surrogate_r2=args.gate,
+                                         surrogate_input=args.surrogate_input)
+    print(f"settings: {cfg}; gate {args.gate}; surrogate input {args.surrogate_input}")
+    rows = []  # (measure, anchor, ours, met)
+
+    bunch = make_parabola(n_samples=cfg["n_parabola"], noise=0.1, random_state=0)
+    frontier, sweep_seconds = frontier_for("parabola", bunch.data, bunch.target, cfg, template)
+    plain, best = best_tree_setting(frontier)
+    rows.append(("parabola: unregularized accuracy / APL", "0.830 / 17.95",
+                 f"{plain['accuracy']:.3f} / {plain['apl']:.2f}", ""))
+    if best is None:
+        rows.append(("parabola: APL ratio at <= 2 pts accuracy loss", "6.34/17.95 = 0.35",
+                     "no tree setting within 2 pts", "no"))
+    else:
+        ratio = best["apl"] / max(plain["apl"], 1e-12)
+        rows.append(("parabola: tree-reg accuracy / APL (best within 2 pts)", "0.845 / 6.34",
+                     f"{best['accuracy']:.3f} / {best['apl']:.2f} (strength {best['penalty']:g})",
+                     ""))
+        rows.append(("parabola: APL ratio vs unregularized (goal <= 0.5)", "0.35",
+                     f"{ratio:.2f}", "yes" if ratio <= 0.5 else "no"))
+    l2_means = frontier_means(frontier)
+    l2_best = l2_means[l2_means["method"] == "l2"].sort_values("accuracy").iloc[-1]
+    rows.append(("parabola: best L2 accuracy / APL", "0.855 / 16.11",
+                 f"{l2_best['accuracy']:.3f} / {l2_best['apl']:.2f}", ""))
+    share = dominated_share(frontier)
+    rows.append(("parabola: share of L1/L2 points dominated (goal 1.0)", "1.0 (Wu 2018)",
+                 f"{share:.2f}", "yes" if share >= 1.0 else "no"))
+    tree_rows = frontier[frontier["method"] == "tree"]
+    chosen = (tree_rows[tree_rows["penalty"] == best["penalty"]] if best is not None
+              else tree_rows)
+    fidelity = float(chosen["fidelity"].mean())
+    rows.append(("parabola: tree-net agreement (goal >= 0.9)", "0.89", f"{fidelity:.3f}",
+                 "yes" if fidelity >= 0.9 else "no"))
+    scale = "" if not args.quick else " (quick grid; full grid is larger)"
+    rows.append(("parabola: strength sweep CPU time (goal <= 600 s)", "-",
+                 f"{sweep_seconds:.0f} s{scale}", "yes" if sweep_seconds <= 600 else "no"))
+
+    per_epoch = frontier.groupby("method")["seconds"].mean() / cfg["epochs"]
+    overhead = per_epoch["tree"] / per_epoch["l2"]
+    rows.append(("per-epoch time, tree-reg / L2 net (goal <= 3)", "-",
+                 f"{overhead:.2f} ({per_epoch['tree'] * 1000:.0f} / {per_epoch['l2'] * 1000:.0f}"
+                 " ms)", "yes" if overhead <= 3 else "no"))
+
+    # surrogate quality with and without the convex-combination augmentation
+    r2 = {}
+    for augment in (0, template.augment_size):
+        # a gate that never opens: the surrogate is measured along a plain training run
+        model = clone(template).set_params(strength=1.0, random_state=0, augment_size=augment,
+                                           min_surrogate_r2=2.0)
+        model.fit(bunch.data, bunch.target)
+        r2[augment] = model.surrogate_r2_
+    rows.append(("surrogate held-out R^2, raw snapshots only", "0.11",
+                 f"{r2[0]:.3f}", ""))
+    rows.append((f"surrogate held-out R^2, + {template.augment_size} mixtures per refit "
+                 "(goal >= 0.8)", "error 0.069 -> 0.015", f"{r2[template.augment_size]:.3f}",
+                 "yes" if r2[template.augment_size] >= 0.8 else "no"))
+    rows.append(("tree fit + APL on 1437 x 64 (ms)", "27", f"{apl_timing():.1f}", ""))
+
+    tabular = [("breast cancer", load_breast_cancer_binary)]
+    if os.environ.get("GLASSBOX_DATA"):
+        from glassbox.datasets import fetch_compas
+
+        tabular.append(("COMPAS (binned)", lambda: fetch_compas(variant="binned")))
+    else:
+        print("\nCOMPAS skipped: set GLASSBOX_DATA to the shared data folder.", file=sys.stderr)
+    for name, loader in tabular:
+        data = loader()
+        X, y = data.data, np.asarray(data.target)
+        if cfg["max_rows"] and len(X) > cfg["max_rows"]:
+            keep = np.random.default_rng(0).choice(len(X), cfg["max_rows"], replace=False)
+            X, y = X.iloc[keep], y[keep]
+        frontier, _ = frontier_for(name, X, y, cfg, template)
+        plain, best = best_tree_setting(frontier)
+        ours = (f"plain {plain['accuracy']:.3f} / APL {plain['apl']:.2f}; tree-reg "
+                + ("none within 2 pts" if best is None else
+                   f"{best['accuracy']:.3f} / {best['apl']:.2f}")
+                + f"; dominated share {dominated_share(frontier):.2f}")
+        rows.append((f"{name}: accuracy / APL frontier", "reported", ours, ""))
+
+    print("\nTree-regularized networks vs anchors"
+          + (" (quick mode)" if args.quick else ""))
+    widths = [max(len(str(r[i])) for r in rows + [("measure", "anchor", "ours", "goal met?")])
+              for i in range(4)]
+    for r in [("measure", "anchor", "ours", "goal met?")] + rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
