@@ -853,6 +853,11 @@ class GlassboxMixin:
     def _params_to_dict(self) -> tuple[dict, list]:
         saved, unsaved = {}, []
         for name, value in self.get_params(deep=False).items():
+            # Estimators given as parameters (a teacher, a student template) are objects,
+            # not settings: their fitted counterparts belong to the learner's state.
+            if hasattr(value, "get_params"):
+                unsaved.append(name)
+                continue
             try:
                 saved[name] = _jsonable(value)
             except TypeError:

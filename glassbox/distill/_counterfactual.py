@@ -1,0 +1,824 @@
+"""Nearest counterfactuals: the cheapest change of an input that changes the prediction.
+
+* Trees (sklearn ``DecisionTreeClassifier``, glassbox ``SparseTreeClassifier``) and rule
+  lists: every region of the target class is a conjunction of conditions; the cheapest
+  point of a region is the coordinate-wise projection of ``x`` (the cost is separable),
+  so the minimum over regions is exact.
+* Score cards (``RiskScoreClassifier`` on raw columns): a small mixed-integer program
+  solved by SCIP.
+* Anything else: candidates from a distilled surrogate tree and from reference rows,
+  every one checked against the model itself; an answer is returned only if the model
+  agrees (``valid=False`` otherwise).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.tree import DecisionTreeClassifier
+
+from glassbox._base import Condition
+from glassbox.distill._distiller import Distiller
+from glassbox.distill._sampler import inside_float32, leaf_boxes
+
+
+@dataclass
+class Counterfactual:
+    """The answer of :func:`counterfactual`.
+
+    Attributes
+    ----------
+    x_cf : pandas.Series or None
+        The counterfactual input (None when none was found).
+    cost : float
+        Its cost (L1, or L1 in units of each feature's MAD).
+    changes : dict
+        ``{column: (old, new)}`` for every changed column.
+    valid : bool
+        The model itself predicts ``target`` for ``x_cf``.
+    target : object
+        The class the counterfactual reaches (or was asked for, when none was found).
+    method : str
+        ``"exact tree"``, ``"exact rule list"``, ``"exact MIP"`` or ``"surrogate search"``.
+    """
+
+    values: np.ndarray | None
+    cost: float
+    valid: bool
+    target: object
+    method: str
+    names: list = field(default_factory=list)
+    original: np.ndarray | None = None
+
+    @property
+    def x_cf(self) -> pd.Series | None:
+        return None if self.values is None else pd.Series(self.values, index=self.names)
+
+    @property
+    def changes(self) -> dict:
+        if self.values is None:
+            return {}
+        return {n: (a, b) for n, a, b in zip(self.names, self.original, self.values)
+                if not _same(a, b)}
+
+    def __str__(self) -> str:
+        if self.values is None or not self.valid:
+            return f"no valid counterfactual reaching {self.target} ({self.method})"
+        moves = ", ".join(f"{c}: {_fmt(a)} -> {_fmt(b)}" for c, (a, b) in self.changes.items())
+        return f"to get {self.target}: {moves or 'no change'} (cost {self.cost:.4g}, {self.method})"
+
+
+def _fmt(v):
+    return f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v)
+
+
+# ---------------------------------------------------------------------------
+# Inputs, costs
+# ---------------------------------------------------------------------------
+
+def _feature_names(model, n):
+    names = getattr(model, "feature_names_in_", None)
+    return [str(c) for c in names] if names is not None else list(_default_names(n))
+
+
+@functools.lru_cache(maxsize=32)
+def _default_names(n: int) -> tuple:
+    return tuple(f"x{j}" for j in range(n))
+
+
+def _as_row(model, x) -> tuple[np.ndarray, list]:
+    """One input row as (values, column names); values are floats when they can be."""
+    if isinstance(x, pd.DataFrame):
+        if len(x) != 1:
+            raise ValueError(f"x must be one row, got a DataFrame with {len(x)} rows.")
+        x = x.iloc[0]
+    if isinstance(x, dict):
+        x = pd.Series(x)
+    if isinstance(x, pd.Series):
+        names, values = [str(c) for c in x.index], x.to_numpy()
+    else:
+        values = np.asarray(x)
+        if values.ndim == 2 and values.shape[0] == 1:
+            values = values[0]
+        if values.ndim != 1:
+            raise ValueError(f"x must be one row (1-D), got shape {values.shape}.")
+        names = _feature_names(model, len(values))
+    try:
+        values = values.astype(float)
+    except (TypeError, ValueError):
+        values = values.astype(object)
+    return values, names
+
+
+def _weights(names, cost, X_reference) -> np.ndarray:
+    if cost == "l1":
+        return np.ones(len(names))
+    if cost != "mad":
+        raise ValueError(f"cost must be 'l1' or 'mad', got {cost!r}.")
+    if X_reference is None:
+        raise ValueError("cost='mad' needs X_reference to measure each feature's median "
+                         "absolute deviation.")
+    return _reference_stats(X_reference, names)["mad_weights"]
+
+
+# Statistics of reference data, computed once per (live) reference object and column names.
+_REFERENCE_CACHE: dict = {}
+
+
+def _reference_stats(X_reference, names) -> dict:
+    key = (id(X_reference), tuple(names))
+    cached = _REFERENCE_CACHE.get(key)
+    if cached is not None and cached[0]() is X_reference:
+        return cached[1]
+    ref = _reference_frame(X_reference, names)
+    mad_weights, integer = np.ones(len(names)), np.zeros(len(names), dtype=bool)
+    for j, name in enumerate(names):
+        values = ref[name].to_numpy()
+        if values.dtype.kind not in "biuf":
+            continue
+        values = values.astype(float)
+        integer[j] = bool(np.all(values == np.round(values)))
+        mad = np.median(np.abs(values - np.median(values)))
+        spread = mad if mad > 0 else values.std()
+        mad_weights[j] = 1.0 / spread if spread > 0 else 1.0
+    levels = {n: list(pd.unique(ref[n])) for n in names if ref[n].dtype.kind not in "biuf"}
+    stats = {"mad_weights": mad_weights, "integer": integer, "levels": levels}
+    if _weakrefable(X_reference):
+        if len(_REFERENCE_CACHE) > 64:
+            _REFERENCE_CACHE.clear()
+        _REFERENCE_CACHE[key] = (weakref.ref(X_reference), stats)
+    return stats
+
+
+def _reference_frame(X_reference, names) -> pd.DataFrame:
+    if isinstance(X_reference, pd.DataFrame):
+        frame = X_reference.copy()
+        frame.columns = [str(c) for c in frame.columns]
+        missing = [n for n in names if n not in frame.columns]
+        if missing:
+            raise ValueError(f"X_reference lacks the column(s) {missing[:5]}.")
+        return frame[names]
+    values = np.asarray(X_reference)
+    if values.ndim != 2 or values.shape[1] != len(names):
+        raise ValueError(f"X_reference must have {len(names)} columns, got shape {values.shape}.")
+    return pd.DataFrame(values, columns=names)
+
+
+def _integer_columns(names, x: np.ndarray, X_reference) -> np.ndarray:
+    """Columns whose values are all whole numbers (in X_reference, else in x)."""
+    if X_reference is None:
+        if x.dtype.kind == "f":
+            return x == np.round(x)
+        return np.array([_is_whole(v) for v in x])
+    return _reference_stats(X_reference, names)["integer"]
+
+
+def _is_whole(v) -> bool:
+    return isinstance(v, (int, np.integer, bool, np.bool_)) or (
+        isinstance(v, (float, np.floating)) and float(v).is_integer())
+
+
+def _check_immutable(immutable, names):
+    if not immutable:
+        return np.zeros(len(names), dtype=bool)
+    immutable = [str(c) for c in immutable]
+    unknown = [c for c in immutable if c not in names]
+    if unknown:
+        raise ValueError(f"immutable names unknown column(s) {unknown}; columns are "
+                         f"{names[:20]}.")
+    return np.isin(names, immutable)
+
+
+def _resolve_target(model, prediction_index, target):
+    classes = np.asarray(model.classes_)
+    if target is None:
+        if len(classes) != 2:
+            return None  # several classes: any other class, the cheapest
+        return 1 - prediction_index
+    matches = np.flatnonzero(classes == target)
+    if len(matches) == 0:
+        raise ValueError(f"target must be one of the model's classes {classes.tolist()}, "
+                         f"got {target!r}.")
+    return int(matches[0])
+
+
+def _result(classes, x, names, new_values, cost, target_index, valid, method):
+    """A Counterfactual from the new values (array, or {column: value} for some columns)."""
+    if isinstance(new_values, dict):
+        values = x.copy()
+        if values.dtype.kind == "f" and not all(
+                isinstance(v, (int, float, np.number)) for v in new_values.values()):
+            values = values.astype(object)
+        position = {n: j for j, n in enumerate(names)}
+        for column, value in new_values.items():
+            values[position[column]] = value
+    else:
+        values = np.asarray(new_values)
+    return Counterfactual(values=values, cost=float(cost), valid=bool(valid),
+                          target=np.asarray(classes)[target_index], method=method,
+                          names=names, original=x)
+
+
+def _failure(classes, target_index, method, names, x):
+    target = None if target_index is None else np.asarray(classes)[target_index]
+    return Counterfactual(values=None, cost=math.inf, valid=False, target=target,
+                          method=method, names=names, original=x)
+
+
+def _same(a, b) -> bool:
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
+def _verify(model, values, names, target_index) -> bool:
+    frame = pd.DataFrame([values], columns=names)
+    data = frame if hasattr(model, "feature_names_in_") else frame.to_numpy()
+    try:
+        data = data.astype(float)
+    except (TypeError, ValueError):
+        pass
+    predicted = np.asarray(model.predict(data))[0]
+    return predicted == np.asarray(model.classes_)[target_index]
+
+
+# ---------------------------------------------------------------------------
+# sklearn trees: all leaves as boxes, projected at once
+# ---------------------------------------------------------------------------
+
+_TREE_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _tree_regions(model):
+    """(lo, hi, leaf class index) of every leaf, float32-safe; cached per fitted tree."""
+    cached = _TREE_CACHE.get(model)
+    if cached is not None and cached[0] is model.tree_:
+        return cached[1]
+    leaves, lo, hi = leaf_boxes(model.tree_)
+    lo, hi = inside_float32(lo, hi)
+    classes = np.argmax(model.tree_.value[leaves, 0, :], axis=1)
+    regions = (lo, hi, classes)
+    _TREE_CACHE[model] = (model.tree_, regions)
+    return regions
+
+
+def _leaf_class(values, lo, hi, classes) -> int:
+    """The class of the leaf holding ``values`` (compared in float32, as sklearn does)."""
+    v = values.astype(np.float32).astype(float)
+    return int(classes[np.argmax(np.all((v >= lo) & (v <= hi), axis=1))])
+
+
+def _project_boxes(x, lo, hi, weights, integer, immutable):
+    """Cheapest point of each box and its cost (inf when an immutable column is outside)."""
+    if integer.any():
+        lo = np.where(integer, np.ceil(lo), lo)
+        hi = np.where(integer, np.floor(hi), hi)
+    point = np.clip(x, lo, hi)
+    cost = np.abs(point - x) @ weights
+    feasible = np.all(lo <= hi, axis=1)
+    if immutable.any():
+        feasible &= np.all((point == x) | ~immutable, axis=1)
+    return point, np.where(feasible, cost, np.inf)
+
+
+def _tree_counterfactual(model, x, names, target, weights, integer, immutable):
+    lo, hi, classes = _tree_regions(model)
+    prediction = _leaf_class(x, lo, hi, classes)
+    target_index = _resolve_target(model, prediction, target)
+    wanted = classes != prediction if target_index is None else classes == target_index
+    point, cost = _project_boxes(x, lo[wanted], hi[wanted], weights, integer, immutable)
+    if len(cost) == 0 or not np.isfinite(cost.min()):
+        return _failure(model.classes_, target_index, "exact tree", names, x)
+    best = int(np.argmin(cost))
+    return _result(model.classes_, x, names, point[best], cost[best],
+                   int(classes[wanted][best]), True, "exact tree")
+
+
+# ---------------------------------------------------------------------------
+# Conjunctions of Conditions (glassbox trees and rule lists)
+# ---------------------------------------------------------------------------
+
+def _project_column(value, conditions, weight, integer, reference_levels):
+    """Cheapest value of one column satisfying all ``conditions`` -> (new value, cost)."""
+    lo, lo_strict, hi, hi_strict = -math.inf, False, math.inf, False
+    equal, not_equal, truth = None, set(), None
+    for c in conditions:
+        if c.op in ("<=", "<"):
+            if c.value < hi or (c.value == hi and c.op == "<"):
+                hi, hi_strict = float(c.value), c.op == "<"
+        elif c.op in (">", ">="):
+            if c.value > lo or (c.value == lo and c.op == ">"):
+                lo, lo_strict = float(c.value), c.op == ">"
+        elif c.op == "==":
+            if equal is not None and not _same(equal, c.value):
+                return None, math.inf
+            equal = c.value
+        elif c.op == "!=":
+            not_equal.add(str(c.value))
+        else:
+            wanted = c.op == "is_true"
+            if truth is not None and truth != wanted:
+                return None, math.inf
+            truth = wanted
+    if truth is not None:
+        new = type(value)(truth) if isinstance(value, (bool, np.bool_)) else float(truth)
+        return new, 0.0 if bool(value) == truth else weight
+    candidates = []
+    if equal is not None:
+        candidates = [equal]
+    elif not_equal and not isinstance(value, (int, float, np.number)):
+        candidates = [value] + [v for v in reference_levels if str(v) not in not_equal]
+    if candidates:
+        for v in candidates:
+            if str(v) in not_equal:
+                continue
+            if isinstance(v, (int, float, np.number)) and not _in_interval(
+                    float(v), lo, lo_strict, hi, hi_strict):
+                continue
+            return v, 0.0 if _same(v, value) else weight * _numeric_distance(value, v)
+        return None, math.inf
+    x = float(value)
+    if integer:
+        low = lo if math.isinf(lo) else (lo + 1 if lo_strict and float(lo).is_integer()
+                                         else float(math.ceil(lo)))
+        high = hi if math.isinf(hi) else (hi - 1 if hi_strict and float(hi).is_integer()
+                                          else float(math.floor(hi)))
+    else:
+        low = np.nextafter(lo, math.inf) if lo_strict else lo
+        high = np.nextafter(hi, -math.inf) if hi_strict else hi
+    if low > high:
+        return None, math.inf
+    new = min(max(x, low), high)
+    if str(new) in not_equal or (not_equal and _format_in(new, not_equal)):
+        return None, math.inf  # a numeric '!=' that binds exactly: rare, treated as infeasible
+    return new, weight * abs(new - x)
+
+
+def _format_in(v, texts):
+    from glassbox._base import _format_value
+
+    return _format_value(v) in texts
+
+
+def _numeric_distance(a, b) -> float:
+    try:
+        return abs(float(a) - float(b))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _in_interval(v, lo, lo_strict, hi, hi_strict) -> bool:
+    return (v > lo if lo_strict else v >= lo) and (v < hi if hi_strict else v <= hi)
+
+
+class _ConjunctionProjector:
+    def __init__(self, x, names, weights, integer, immutable, levels):
+        self.x, self.names = x, names
+        self.position = {n: j for j, n in enumerate(names)}
+        self.weight = dict(zip(names, weights))
+        self.integer = dict(zip(names, integer))
+        self.immutable = {n for n, m in zip(names, immutable) if m}
+        self.levels = levels
+
+    def project(self, conditions):
+        """(new values of the constrained columns, cost) of the cheapest point, or (None, inf)."""
+        by_column: dict[str, list[Condition]] = {}
+        for c in conditions:
+            by_column.setdefault(c.column, []).append(c)
+        new, total = {}, 0.0
+        for column, conds in by_column.items():
+            value, cost = _project_column(self.x[self.position[column]], conds, self.weight[column],
+                                          self.integer[column], self.levels.get(column, []))
+            if value is None or (cost > 0 and column in self.immutable):
+                return None, math.inf
+            new[column] = value
+            total += cost
+        return new, total
+
+
+def _levels(names, X_reference):
+    return {} if X_reference is None else _reference_stats(X_reference, names)["levels"]
+
+
+def _best_region(projector, regions, wanted):
+    best = (None, math.inf, None)
+    for conditions, index in regions:
+        if not wanted(index):
+            continue
+        new, cost = projector.project(conditions)
+        if cost < best[1]:
+            best = (new, cost, index)
+    return best
+
+
+def _rule_list_regions(model, wanted, projector):
+    """Exact search over the rule-list regions: rule i's region is its conditions and, for
+    every earlier rule, one of that rule's conditions negated (a depth-first branch and
+    bound over those choices; adding conditions never lowers the cost)."""
+    rules = list(model.rules_)
+    best = [None, math.inf, None]
+
+    def search(i, conditions, earlier):
+        new, cost = projector.project(conditions)
+        if new is None or cost >= best[1]:
+            return
+        if i == len(earlier):
+            best[:] = [new, cost, None]
+            return
+        for c in earlier[i].conditions:
+            search(i + 1, conditions + [c.negate()], earlier)
+
+    targets = [(list(r.conditions), rules[:k], r.prediction) for k, r in enumerate(rules)]
+    targets.append(([], rules, model.default_prediction_))
+    for conditions, earlier, prediction in targets:
+        if not wanted(prediction):
+            continue
+        before = best[1]
+        search(0, list(conditions), earlier)
+        if best[1] < before:
+            best[2] = prediction
+    return best
+
+
+def _conjunction_counterfactual(model, x, names, target, weights, integer, immutable,
+                                X_reference):
+    frame = pd.DataFrame([x], columns=names)
+    prediction = int(np.searchsorted(model.classes_, model.predict(frame)[0]))
+    target_index = _resolve_target(model, prediction, target)
+    wanted = (lambda k: k != prediction) if target_index is None else (
+        lambda k: k == target_index)
+    projector = _ConjunctionProjector(x, names, weights, integer, immutable,
+                                      _levels(names, X_reference))
+    if hasattr(model, "decision_regions"):
+        new, cost, reached = _best_region(projector, model.decision_regions(), wanted)
+        method = "exact tree"
+    else:
+        new, cost, reached = _rule_list_regions(model, wanted, projector)
+        method = "exact rule list"
+    if new is None:
+        return _failure(model.classes_, target_index, method, names, x)
+    result = _result(model.classes_, x, names, new, cost, reached, True, method)
+    result.valid = _verify(model, result.values, names, reached)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Score cards: mixed-integer recourse
+# ---------------------------------------------------------------------------
+
+def _scorecard_counterfactual(model, x, names, target, weights, integer, immutable,
+                              X_reference):
+    from glassbox._deps import import_optional
+
+    items = getattr(model, "items_", None)
+    if items is not None and any(it.get("condition") is not None for it in items):
+        raise TypeError("counterfactual supports score cards whose items are the input "
+                        "columns themselves (numeric='integer'); this card uses conditions.")
+    scip = import_optional("pyscipopt", purpose="counterfactual for score cards")
+    coef = np.asarray(model.coef_, dtype=float).ravel()
+    intercept = float(np.asarray(model.intercept_).ravel()[0])
+    values = x.astype(float)
+    prediction = int(np.asarray(model.predict(pd.DataFrame([values], columns=names)
+                                              if hasattr(model, "feature_names_in_")
+                                              else values[None]))[0]
+                     == np.asarray(model.classes_)[1])
+    target_index = _resolve_target(model, prediction, target)
+    if X_reference is not None:
+        ref = _reference_frame(X_reference, names).to_numpy(dtype=float)
+        low, high = ref.min(axis=0), ref.max(axis=0)
+    else:
+        low, high = np.full(len(names), -1e6), np.full(len(names), 1e6)
+    low, high = np.minimum(low, values), np.maximum(high, values)
+    whole = bool(float(intercept).is_integer()) and all(
+        integer[j] or immutable[j] or coef[j] == 0 for j in range(len(names)))
+    margin = 1.0 if whole else 1e-6
+    for attempt in range(2):
+        m = scip.Model("recourse")
+        m.hideOutput()
+        new_vars, total = [], 0
+        score = intercept
+        for j in range(len(names)):
+            if immutable[j] or coef[j] == 0:
+                new_vars.append(None)
+                score += coef[j] * values[j]
+                continue
+            v = m.addVar(name=f"x{j}", vtype="I" if integer[j] else "C", lb=low[j], ub=high[j])
+            t = m.addVar(name=f"t{j}", lb=0)
+            m.addCons(t >= v - values[j])
+            m.addCons(t >= values[j] - v)
+            total += weights[j] * t
+            score += coef[j] * v
+            new_vars.append(v)
+        if target_index == 1:
+            m.addCons(score >= margin)
+        else:
+            m.addCons(score <= 0 if attempt == 0 else -margin)
+        m.setObjective(total, "minimize")
+        m.optimize()
+        if m.getStatus() != "optimal":
+            return _failure(model.classes_, target_index, "exact MIP", names, x)
+        new = {name: (m.getVal(v) if v is not None else values[j])
+               for j, (name, v) in enumerate(zip(names, new_vars))}
+        new = {k: (round(v) if integer[j] else v) for j, (k, v) in enumerate(new.items())}
+        result = _result(model.classes_, x, names, np.asarray(list(new.values()), dtype=float),
+                         m.getObjVal(), target_index, True, "exact MIP")
+        result.valid = _verify(model, result.values, names, target_index)
+        if result.valid:
+            return result
+        margin = max(margin * 10, 1.0) if not whole else margin
+    return result
+
+
+def _is_scorecard(model) -> bool:
+    return (hasattr(model, "coef_") and hasattr(model, "intercept_")
+            and hasattr(model, "decision_function")
+            and np.issubdtype(np.asarray(model.coef_).dtype, np.integer))
+
+
+# ---------------------------------------------------------------------------
+# Black boxes: surrogate candidates, always verified
+# ---------------------------------------------------------------------------
+
+_SURROGATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Surrogate leaves whose projections become candidates, and steps towards reference rows.
+N_LEAVES_TRIED = 12
+N_NEIGHBOURS = 8
+STEPS = np.array([0.25, 0.5, 0.75, 1.0])
+PUSHES = np.array([1.25, 1.5, 2.0, 3.0])
+QUANTILES = np.linspace(0.05, 0.95, 10)
+# Features followed by the gradient moves, and their steps in units of cost.
+GRADIENT_FEATURES = 6
+GRADIENT_STEPS = np.geomspace(0.05, 20, 24)
+
+
+class _BlackBoxIndex:
+    """What the search needs about a black box and its reference data, built once."""
+
+    def __init__(self, model, X_reference, names, random_state):
+        self.names = names
+        self.reference = _reference_frame(X_reference, names).to_numpy(dtype=float)
+        self.fingerprint = (self.reference.shape, float(self.reference.sum()))
+        self.surrogate = Distiller(model, max_depth=6, n_queries=10 * len(self.reference),
+                                   max_rounds=1, random_state=random_state).fit(
+            pd.DataFrame(self.reference, columns=names))
+        self.teacher = self.surrogate._teacher
+        self.reference_label = self.teacher.label_index(self.reference)
+        self.quantiles = np.quantile(self.reference, QUANTILES, axis=0)
+        self.low, self.high = self.reference.min(axis=0), self.reference.max(axis=0)
+        student = self.surrogate.student_
+        self.lo, self.hi, leaf_class = _tree_regions(student)
+        self.leaf_class = np.searchsorted(self.surrogate.classes_, student.classes_[leaf_class])
+
+
+def _black_box_index(model, X_reference, names, random_state):
+    if X_reference is None:
+        raise ValueError(f"counterfactual for a {type(model).__name__} (a black box) needs "
+                         "X_reference: rows to distil a surrogate from and to search near.")
+    reference_shape = np.shape(X_reference)
+    cached = _SURROGATES.get(model) if _weakrefable(model) else None
+    if cached is not None and cached.fingerprint[0] == reference_shape:
+        ref = _reference_frame(X_reference, names).to_numpy(dtype=float)
+        if float(ref.sum()) == cached.fingerprint[1]:
+            return cached
+    index = _BlackBoxIndex(model, X_reference, names, random_state)
+    if _weakrefable(model):
+        _SURROGATES[model] = index
+    return index
+
+
+def _weakrefable(obj) -> bool:
+    try:
+        weakref.ref(obj)
+        return True
+    except TypeError:
+        return False
+
+
+def _black_box_counterfactual(model, x, names, target, weights, integer, immutable,
+                              X_reference, random_state):
+    index = _black_box_index(model, X_reference, names, random_state)
+    teacher = index.teacher
+    rng = np.random.default_rng(random_state)
+    values = x.astype(float)
+    prediction = int(teacher.label_index(values[None])[0])
+    classes = teacher.classes_
+    if target is None and len(classes) == 2:
+        target_index = 1 - prediction
+    elif target is None:
+        target_index = None
+    else:
+        matches = np.flatnonzero(classes == target)
+        if len(matches) == 0:
+            raise ValueError(f"target must be one of the model's classes {classes.tolist()}, "
+                             f"got {target!r}.")
+        target_index = int(matches[0])
+    wanted = (lambda k: k != prediction) if target_index is None else (
+        lambda k: k == target_index)
+
+    candidates = []
+    leaves = np.flatnonzero(wanted(index.leaf_class))
+    if len(leaves):
+        point, cost = _project_boxes(values, index.lo[leaves], index.hi[leaves], weights,
+                                     integer, immutable)
+        order = np.argsort(cost)[:N_LEAVES_TRIED]
+        projections = point[order[np.isfinite(cost[order])]]
+        candidates.append(projections)
+        # The same sparse moves, pushed further: the surrogate's boundary is only approximate.
+        candidates.append((values + PUSHES[:, None, None] * (projections - values)[None])
+                          .reshape(-1, len(values)))
+    mutable = np.flatnonzero(~immutable)
+    good = np.flatnonzero(wanted(index.reference_label))
+    if len(mutable) and teacher.has_proba:
+        moves, ranked = _gradient_moves(teacher, values, mutable, weights, index,
+                                        target_index, prediction)
+        candidates.append(moves)
+        if len(good):
+            candidates.append(_sparse_jumps(values, ranked, index.reference[good], rng))
+    # Single-feature moves to the reference data's quantiles.
+    singles = np.repeat(values[None], len(mutable) * len(index.quantiles), axis=0)
+    rows = np.arange(len(singles))
+    singles[rows, np.repeat(mutable, len(index.quantiles))] = \
+        index.quantiles[:, mutable].T.reshape(-1)
+    candidates.append(singles)
+    if len(good):
+        ref = index.reference[good].copy()
+        ref[:, immutable] = values[immutable]
+        near = ref[np.argsort(np.abs(ref - values) @ weights)[:N_NEIGHBOURS]]
+        # Points on the way to the nearest reference rows the model puts in the target class.
+        candidates.append((values + STEPS[:, None, None] * (near - values)[None]).reshape(-1, len(values)))
+    if not candidates:
+        return _failure(classes, target_index, "surrogate search", names, x)
+    pool = np.concatenate(candidates)
+    pool[:, integer] = np.round(pool[:, integer])
+    labels = teacher.label_index(pool)
+    ok = np.flatnonzero(wanted(labels))
+    if len(ok) == 0:
+        return _failure(classes, target_index, "surrogate search", names, x)
+    costs = np.abs(pool[ok] - values) @ weights
+    best = pool[ok[np.argmin(costs)]]
+    best = _shorten(teacher, values, best, wanted, integer)
+    best = _revert_changes(teacher, values, best, wanted, weights, integer)
+    reached = int(teacher.label_index(best[None])[0])
+    valid = bool(wanted(reached))
+    cost = float(np.abs(best - values) @ weights)
+    return _result(classes, x, names, best, cost, reached, valid, "surrogate search")
+
+
+def _gradient_moves(teacher, x, mutable, weights, index, target_index, prediction):
+    """Moves along the features that change the model's logit most per unit of cost.
+
+    For a model that is linear near ``x``, the cheapest L1 move across the boundary
+    changes one feature only: the one with the largest |slope| / cost weight. The slopes
+    come from central differences (one batched call); the moves go along the best few
+    features alone and in pairs, in steps up to the edge of the reference data.
+    """
+    span = index.high - index.low
+    h = np.where(span > 0, span, 1.0) * 1e-2
+    probes = np.repeat(x[None], 2 * len(mutable), axis=0)
+    rows = np.arange(len(mutable))
+    probes[rows, mutable] += h[mutable]
+    probes[rows + len(mutable), mutable] -= h[mutable]
+    proba = np.clip(teacher.proba(probes), 1e-7, 1 - 1e-7)
+    # Binary targets: the logit of the target class; otherwise: away from the prediction.
+    k = target_index if target_index is not None else prediction
+    sign = 1.0 if target_index is not None else -1.0
+    logit = sign * (np.log(proba[:, k]) - np.log1p(-proba[:, k]))
+    slope = (logit[: len(mutable)] - logit[len(mutable):]) / (2 * h[mutable])
+    gain = np.abs(slope) / weights[mutable]
+    ranked = mutable[np.argsort(-gain)]
+    best = np.argsort(-gain)[:GRADIENT_FEATURES]
+    direction = np.zeros((len(best), len(x)))
+    direction[np.arange(len(best)), mutable[best]] = np.sign(slope[best]) / weights[mutable[best]]
+    pairs = [direction[a] + direction[b] for a in range(len(best)) for b in range(a + 1, len(best))
+             if a < 3 and b < 3]
+    directions = np.vstack([direction, *pairs]) if pairs else direction
+    moves = x + GRADIENT_STEPS[:, None, None] * directions[None]
+    return np.clip(moves, index.low, index.high).reshape(-1, len(x)), ranked
+
+
+def _sparse_jumps(x, ranked, target_rows, rng, n=200, pool=10):
+    """Two or three of the most effective features set to the values of reference rows
+    of the target class (where the model already says yes), at random."""
+    columns = ranked[:pool]
+    order = np.argsort(rng.random((n, len(columns))), axis=1)  # a random permutation per row
+    take = order < rng.integers(2, 4, size=n)[:, None]
+    donors = target_rows[rng.integers(len(target_rows), size=n)][:, columns]
+    jumps = np.repeat(x[None], n, axis=0)
+    jumps[:, columns] = np.where(take, donors, jumps[:, columns])
+    return jumps
+
+
+def _shorten(teacher, x, point, wanted, integer, steps=16):
+    """Move the point back towards x as far as the model still agrees (one batched call)."""
+    t = np.linspace(0, 1, steps + 1)[1:]
+    line = x + t[:, None] * (point - x)
+    line[:, integer] = np.round(line[:, integer])
+    ok = np.flatnonzero(wanted(teacher.label_index(line)))
+    return line[ok[0]] if len(ok) else point
+
+
+def _revert_changes(teacher, x, point, wanted, weights, integer, rounds=2):
+    """Undo changes while the model still agrees: first the longest run of the cheapest
+    changes at once, then single changes (one batched call per step)."""
+    changed = np.flatnonzero(point != x)
+    if len(changed) > 1:
+        order = changed[np.argsort(np.abs(point - x)[changed] * weights[changed])]
+        trials = np.repeat(point[None], len(order), axis=0)
+        for k in range(1, len(order)):
+            trials[k, order[:k]] = x[order[:k]]
+        ok = np.flatnonzero(wanted(teacher.label_index(trials)))
+        if len(ok):
+            point = trials[ok.max()]
+    for _ in range(rounds):
+        changed = np.flatnonzero(point != x)
+        if len(changed) <= 1:
+            break
+        trials = np.repeat(point[None], len(changed), axis=0)
+        trials[np.arange(len(changed)), changed] = x[changed]
+        ok = np.flatnonzero(wanted(teacher.label_index(trials)))
+        if len(ok) == 0:
+            break
+        costs = np.abs(trials[ok] - x) @ weights
+        point = trials[ok[np.argmin(costs)]]
+    return point
+
+
+# ---------------------------------------------------------------------------
+# The entry point
+# ---------------------------------------------------------------------------
+
+def counterfactual(model, x, target=None, *, immutable=(), cost="l1", X_reference=None,
+                   random_state=0) -> Counterfactual:
+    """The cheapest change of ``x`` that makes ``model`` predict ``target``.
+
+    Parameters
+    ----------
+    model : fitted model
+        sklearn ``DecisionTreeClassifier``, glassbox ``SparseTreeClassifier`` /
+        ``RuleListClassifier`` / ``RiskScoreClassifier`` (exact), a fitted
+        :class:`Distiller` (its student, exact), or any other classifier
+        (black box: searched through a distilled surrogate, verified against it).
+    x : array-like, Series, dict or one-row DataFrame
+    target : class label, optional
+        Default: the other class (binary), or any other class (multi-class).
+    immutable : sequence of str
+        Columns that must not change.
+    cost : {"l1", "mad"}
+        L1 distance, or L1 in units of each feature's median absolute deviation
+        in ``X_reference``.
+    X_reference : table, optional
+        Reference rows: integer columns, MAD scales, category levels, and (for
+        black boxes, required) the data the surrogate is distilled from.
+    random_state : int or None
+        Seed of the surrogate of a black box.
+
+    Returns
+    -------
+    Counterfactual
+        ``x_cf``, ``cost``, ``changes`` (``{column: (old, new)}``), ``valid``, ``target``.
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> tree = DecisionTreeClassifier(max_depth=1).fit([[0.0], [1.0]], [0, 1])
+    >>> cf = counterfactual(tree, [0.0])
+    >>> cf.valid, cf.changes["x0"][1] > 0.5
+    (True, True)
+    """
+    if isinstance(model, Distiller):
+        model._check_fitted()
+        if model._coder.has_levels and not hasattr(model.student_, "decision_regions") \
+                and not hasattr(model.student_, "rules_"):
+            raise TypeError("counterfactual through a Distiller whose tree splits categorical "
+                            f"codes is not supported (categorical columns: "
+                            f"{sorted(model._coder.levels_)}); use a glassbox student "
+                            "(SparseTreeClassifier, RuleListClassifier) or encode them.")
+        model = model.student_
+    row, names = _as_row(model, x)
+    n_expected = getattr(model, "n_features_in_", None)
+    if n_expected is not None and len(names) != n_expected:
+        raise ValueError(f"x has {len(names)} features, but the model expects {n_expected}.")
+    weights = _weights(names, cost, X_reference)
+    integer = _integer_columns(names, row, X_reference)
+    fixed = _check_immutable(immutable, names)
+    if isinstance(model, DecisionTreeClassifier):
+        if getattr(model, "n_outputs_", 1) != 1:
+            raise TypeError("counterfactual supports single-output trees only.")
+        return _tree_counterfactual(model, row, names, target, weights, integer, fixed)
+    if hasattr(model, "decision_regions") or (hasattr(model, "rules_")
+                                              and hasattr(model, "default_prediction_")):
+        return _conjunction_counterfactual(model, row, names, target, weights, integer, fixed,
+                                           X_reference)
+    if _is_scorecard(model):
+        return _scorecard_counterfactual(model, row, names, target, weights, integer, fixed,
+                                         X_reference)
+    if not (hasattr(model, "predict") or callable(model)):
+        raise TypeError(f"counterfactual needs a fitted classifier, got {type(model).__name__}.")
+    return _black_box_counterfactual(model, row, names, target, weights, integer, fixed,
+                                     X_reference, random_state)
