@@ -62,6 +62,7 @@ __all__ = [
     "check_table",
     "check_numeric",
     "check_binary",
+    "check_target",
     "make_rng",
     "from_dict",
     "load",
