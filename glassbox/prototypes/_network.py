@@ -1,0 +1,326 @@
+"""The torch side of ProtoPNetClassifier: network, training stages, push, pruning.
+
+Imported lazily (it imports torch at module level) by
+:mod:`glassbox.prototypes._estimator` through ``glassbox._deps.import_optional``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# Similarity log((d + 1) / (d + EPSILON)): large for near patches, bounded by log(1/EPSILON).
+EPSILON = 1e-4
+PREDICT_BATCH = 512
+
+
+def reset_parameters(module: nn.Module, generator: torch.Generator) -> None:
+    """Re-draw conv / linear weights as torch's defaults do, from a local generator."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+            if layer.bias is not None:
+                fan_in = layer.weight[0].numel()
+                bound = 1 / math.sqrt(fan_in)
+                with torch.no_grad():
+                    layer.bias.uniform_(-bound, bound, generator=generator)
+
+
+def default_backbone(input_shape, width: int) -> nn.Sequential:
+    """A small CNN sized from the input: 3x3 convs, pooled down to at most 7x7 patches.
+
+    Grids of height or width below 3 use kernel size 1 along that axis, so a
+    (d, 1, 1) "image" (a table row) gets a small multilayer perceptron.
+    """
+    channels, height, width_px = input_shape
+    kernel = (3 if height >= 3 else 1, 3 if width_px >= 3 else 1)
+    padding = (kernel[0] // 2, kernel[1] // 2)
+
+    def block(c_in, c_out):
+        return [nn.Conv2d(c_in, c_out, kernel, padding=padding), nn.ReLU()]
+
+    layers = block(channels, width) + block(width, 2 * width)
+    size = max(height, width_px)
+    while size > 7:
+        layers.append(nn.MaxPool2d(2, ceil_mode=True))
+        size = math.ceil(size / 2)
+        if size > 7:
+            layers += block(2 * width, 2 * width)
+    return nn.Sequential(*layers)
+
+
+def output_channels(backbone: nn.Module, input_shape) -> tuple[int, int, int]:
+    """(channels, rows, cols) of the backbone's output for one input of ``input_shape``."""
+    was_training = backbone.training
+    backbone.eval()
+    with torch.no_grad():
+        device = next(iter(backbone.parameters()), torch.empty(0)).device
+        out = backbone(torch.zeros((1, *input_shape), device=device))
+    backbone.train(was_training)
+    if out.ndim != 4:
+        raise ValueError(f"The backbone must return a (batch, channels, rows, cols) feature map; "
+                         f"it returned a tensor of shape {tuple(out.shape)}.")
+    return tuple(int(s) for s in out.shape[1:])
+
+
+class ProtoPNet(nn.Module):
+    """backbone -> add-on 1x1 convs (sigmoid) -> prototype similarities -> last layer."""
+
+    def __init__(self, backbone: nn.Module, backbone_channels: int, prototype_dim: int,
+                 prototype_class: np.ndarray, n_classes: int):
+        super().__init__()
+        self.backbone = backbone
+        self.add_on = nn.Sequential(
+            nn.Conv2d(backbone_channels, prototype_dim, 1), nn.ReLU(),
+            nn.Conv2d(prototype_dim, prototype_dim, 1), nn.Sigmoid())
+        n_prototypes = len(prototype_class)
+        self.prototypes = nn.Parameter(torch.zeros(n_prototypes, prototype_dim))
+        self.last_layer = nn.Linear(n_prototypes, n_classes, bias=False)
+        self.register_buffer("prototype_class", torch.as_tensor(prototype_class, dtype=torch.long))
+
+    def latent(self, x):
+        return self.add_on(self.backbone(x))
+
+    def distance_maps(self, z):
+        """Squared L2 distance of every prototype to every latent patch, (n, P, rows, cols).
+
+        Expanded as ||z||^2 - 2 z.p + ||p||^2 so that the cross term is one 1x1
+        convolution instead of an (n, P, D, rows, cols) broadcast.
+        """
+        # Float64: the expanded form cancels catastrophically near d = 0, exactly where
+        # the similarity log((d + 1) / (d + 1e-4)) is most sensitive.
+        z = z.double()
+        prototypes = self.prototypes.double()
+        z_sq = (z * z).sum(dim=1, keepdim=True)
+        cross = F.conv2d(z, prototypes[:, :, None, None])
+        p_sq = (prototypes * prototypes).sum(dim=1)[None, :, None, None]
+        return F.relu(z_sq - 2 * cross + p_sq)
+
+    @staticmethod
+    def similarity(distance):
+        return torch.log((distance + 1) / (distance + EPSILON))
+
+    def forward(self, x):
+        """Logits, the minimal distance of each prototype (n, P) and its similarity."""
+        distances = self.distance_maps(self.latent(x))
+        min_distance = distances.flatten(2).amin(dim=2)
+        similarity = self.similarity(min_distance)
+        logits = self.last_layer(similarity.to(self.last_layer.weight.dtype))
+        return logits, min_distance, similarity
+
+
+def build_network(backbone, input_shape, *, width, prototype_dim, prototype_class, n_classes,
+                  generator):
+    """A ProtoPNet with fresh add-on layers, prototypes in [0, 1] and the published last layer.
+
+    A user backbone is deep-copied (the estimator never trains the object passed
+    as a parameter) and keeps its weights; the default backbone is drawn from
+    ``generator``.
+    """
+    if backbone is None:
+        backbone = default_backbone(input_shape, width)
+        reset_parameters(backbone, generator)
+    else:
+        backbone = copy.deepcopy(backbone)
+    channels, _, _ = output_channels(backbone, input_shape)
+    net = ProtoPNet(backbone, channels, prototype_dim, prototype_class, n_classes)
+    reset_parameters(net.add_on, generator)
+    with torch.no_grad():
+        net.prototypes.copy_(torch.rand(net.prototypes.shape, generator=generator))
+        own = net.prototype_class[None, :] == torch.arange(n_classes)[:, None]
+        net.last_layer.weight.copy_(torch.where(own, 1.0, -0.5))
+    return net
+
+
+def rebuild_network(backbone, input_shape, *, width, prototype_dim, prototype_class,
+                    n_classes, state_dict):
+    """A ProtoPNet with the shapes of a saved one, loaded from its state dict."""
+    if backbone is None:
+        backbone = default_backbone(input_shape, width)
+    else:
+        backbone = copy.deepcopy(backbone)
+    channels, _, _ = output_channels(backbone, input_shape)
+    net = ProtoPNet(backbone, channels, prototype_dim, prototype_class, n_classes)
+    net.load_state_dict(state_dict)
+    net.eval()
+    return net
+
+
+def _own_mask(net):
+    n_classes = net.last_layer.weight.shape[0]
+    return net.prototype_class[None, :] == torch.arange(n_classes, device=net.prototypes.device)[:, None]
+
+
+def prototype_loss(net, x, y, *, cluster_weight, separation_weight, l1_weight):
+    """The published loss: CE + cluster - separation + L1 on wrong-class connections."""
+    logits, min_distance, _ = net(x)
+    own = net.prototype_class[None, :] == y[:, None]  # (batch, P)
+    inf = torch.tensor(float("inf"), device=x.device)
+    cluster = torch.where(own, min_distance, inf).amin(dim=1)
+    separation = torch.where(own, inf, min_distance).amin(dim=1)
+    wrong_weights = net.last_layer.weight[~_own_mask(net)]
+    loss = F.cross_entropy(logits, y) + cluster_weight * cluster.mean()
+    if torch.isfinite(separation).all():
+        loss = loss - separation_weight * separation.mean()
+    return loss + l1_weight * wrong_weights.abs().sum()
+
+
+def train_stage(net, parameters, x, y, *, epochs, batch_size, learning_rate, generator,
+                loss_weights, on_epoch=None):
+    """Adam over ``parameters`` for ``epochs`` passes of shuffled mini-batches.
+
+    ``on_epoch(epoch, mean_loss)`` is called after each pass (model selection).
+    """
+    parameters = list(parameters)
+    if epochs == 0 or not parameters:
+        return
+    optimizer = torch.optim.Adam(parameters, lr=learning_rate)
+    n = len(y)
+    for epoch in range(epochs):
+        net.train()
+        order = torch.randperm(n, generator=generator).to(x.device)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            loss = prototype_loss(net, x[batch], y[batch], **loss_weights)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(batch)
+        if on_epoch is not None:
+            on_epoch(epoch, total / n)
+    net.eval()
+
+
+@torch.no_grad()
+def batched(fn, x, batch_size=PREDICT_BATCH):
+    """Apply ``fn`` to ``x`` batch by batch, concatenating the results."""
+    return torch.cat([fn(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+
+
+@contextlib.contextmanager
+def float64_eval(net):
+    """Evaluate the network in float64 (exactly restored to its dtype afterwards).
+
+    Float32 results depend on how rows are batched (blocked matrix products) by
+    about 1e-7, enough to move predictions when the batch changes; in float64
+    they agree to ~1e-15, so a row's prediction does not depend on its batch.
+    """
+    dtype = net.prototypes.dtype
+    was_training = net.training
+    net.eval()
+    net.double()
+    try:
+        yield
+    finally:
+        net.to(dtype)  # float32 -> float64 -> float32 is exact
+        net.train(was_training)
+
+
+def similarities(net, x) -> np.ndarray:
+    """Prototype similarities (n, P) as float64 numpy (the last layer's input)."""
+    with float64_eval(net):
+        return batched(lambda b: net(b.double())[2], x).cpu().numpy()
+
+
+def similarity_maps(net, x) -> np.ndarray:
+    """Similarity of every prototype to every latent patch, (n, P, rows, cols), float64."""
+    with float64_eval(net):
+        return batched(lambda b: net.similarity(net.distance_maps(net.latent(b.double()))), x
+                       ).cpu().numpy()
+
+
+def push_prototypes(net, x, y):
+    """Replace each prototype by its nearest latent patch of an own-class training image.
+
+    Greedy over (prototype, patch) pairs in order of distance, class by class:
+    a patch whose latent vector is already used by another prototype (the same
+    patch, or an identical vector such as a blank corner) is skipped, so the
+    prototypes are distinct whenever a class has enough distinct patches. A
+    prototype finds no free patch only then, and takes its nearest one.
+
+    Returns
+    -------
+    sources : int ndarray (P, 3)
+        Training image index (into ``x``), patch row, patch col.
+    """
+    with float64_eval(net):
+        latent = batched(net.latent, x.double())  # (n, D, rows, cols)
+    n, dim, rows, cols = latent.shape
+    patches = latent.permute(0, 2, 3, 1).reshape(n, rows * cols, dim).double()
+    prototypes = net.prototypes.detach().double()
+    new_prototypes = prototypes.clone()
+    sources = np.zeros((len(prototypes), 3), dtype=np.int64)
+    chosen = []  # latent vectors already used, across classes
+    y = y.cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
+    prototype_class = net.prototype_class.cpu().numpy()
+    for k in np.unique(prototype_class):
+        members = np.flatnonzero(prototype_class == k)
+        images = np.flatnonzero(y == k)
+        if len(images) == 0:
+            raise ValueError(f"No training image of class index {k} to push its prototypes onto.")
+        candidates = patches[torch.as_tensor(images, device=patches.device)].reshape(-1, dim)
+        protos = prototypes[torch.as_tensor(members, device=prototypes.device)]
+        distance = ((protos * protos).sum(1)[:, None] - 2 * protos @ candidates.T
+                    + (candidates * candidates).sum(1)[None, :]).cpu().numpy()
+        assigned: dict[int, int] = {}
+        for flat in np.argsort(distance, axis=None, kind="stable"):
+            proto, patch = divmod(int(flat), distance.shape[1])
+            if proto in assigned:
+                continue
+            vector = candidates[patch]
+            if any(bool(torch.equal(vector, other)) for other in chosen):
+                continue
+            assigned[proto] = patch
+            chosen.append(vector)
+            if len(assigned) == len(members):
+                break
+        for proto in range(len(members)):  # classes with too few distinct patches
+            assigned.setdefault(proto, int(np.argmin(distance[proto])))
+        for proto, patch in assigned.items():
+            image, cell = divmod(patch, rows * cols)
+            j = members[proto]
+            sources[j] = (images[image], cell // cols, cell % cols)
+            new_prototypes[j] = candidates[patch]
+    with torch.no_grad():
+        net.prototypes.copy_(new_prototypes.to(net.prototypes.dtype))
+    return sources
+
+
+def source_patch_distances(net, x, sources) -> np.ndarray:
+    """Squared distance of each prototype to the latent patch it was pushed onto (float64)."""
+    with torch.no_grad(), float64_eval(net):
+        latent = net.latent(x[torch.as_tensor(sources[:, 0], device=x.device)].double())
+        picked = latent[torch.arange(len(sources)), :, sources[:, 1], sources[:, 2]]
+        return ((picked - net.prototypes.double()) ** 2).sum(1).cpu().numpy()
+
+
+def prune_candidates(net, x, y, *, k, min_own) -> np.ndarray:
+    """Prototypes whose ``k`` nearest training images have fewer than ``min_own`` of its class.
+
+    The distance of an image to a prototype is that of its nearest patch, so
+    the ``k`` neighbours are ``k`` different images (as in the paper's pruning).
+    """
+    net.eval()
+    min_distance = batched(lambda b: net(b)[1], x).cpu()
+    nearest = torch.topk(min_distance, k=min(k, len(x)), dim=0, largest=False).indices  # (k, P)
+    y = torch.as_tensor(np.asarray(y.cpu() if isinstance(y, torch.Tensor) else y))
+    own = (y[nearest] == net.prototype_class.cpu()[None, :]).sum(0)
+    return (own < min_own).numpy()
+
+
+def keep_prototypes(net, keep: np.ndarray) -> None:
+    """Drop the prototypes (and their last-layer columns) where ``keep`` is False."""
+    index = torch.as_tensor(np.flatnonzero(keep), device=net.prototypes.device)
+    with torch.no_grad():
+        net.prototypes = nn.Parameter(net.prototypes[index].clone())
+        weight = net.last_layer.weight[:, index].clone()
+        net.last_layer = nn.Linear(len(index), weight.shape[0], bias=False).to(weight.device)
+        net.last_layer.weight.copy_(weight)
+        net.prototype_class = net.prototype_class[index].clone()
