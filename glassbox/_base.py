@@ -302,7 +302,7 @@ def _format_value(value) -> str:
         return str(int(value))
     if isinstance(value, numbers.Real):
         value = float(value)
-        return str(int(value)) if value.is_integer() else f"{value:.6g}"
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else f"{value:.6g}"
     return str(value)
 
 
@@ -556,8 +556,11 @@ class Explanation:
 # ---------------------------------------------------------------------------
 
 def _column_names(X, n_features: int) -> list[str]:
-    if isinstance(X, pd.DataFrame):
-        return [str(c) for c in X.columns]
+    # As scikit-learn: a DataFrame's names count only when every one is a string;
+    # otherwise (e.g. integer labels 0, 1, ...) columns are x0, x1, ... as for arrays,
+    # so that fit and predict name them the same way whatever container arrives.
+    if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
+        return list(X.columns)
     return [f"x{i}" for i in range(n_features)]
 
 

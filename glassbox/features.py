@@ -530,7 +530,13 @@ def _as_bool_matrix(Z) -> tuple[np.ndarray, list[str]]:
                              f"n_features), got an array of shape {array.shape}.")
         names = [f"x{j}" for j in range(array.shape[1])]
         columns = list(array.T)
-    out = np.empty((len(columns[0]) if columns else 0, len(columns)), dtype=bool)
+        Z = array
+    # the row count comes from the table itself: a table without columns still has rows
+    n_samples = Z.shape[0]
+    if n_samples == 0:
+        raise ValueError(f"mine_antecedents needs at least one sample (row); got a table of "
+                         f"shape {tuple(Z.shape)}.")
+    out = np.empty((n_samples, len(columns)), dtype=bool)
     for j, (name, values) in enumerate(zip(names, columns)):
         if values.dtype.kind == "b":
             out[:, j] = values

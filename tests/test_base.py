@@ -539,3 +539,18 @@ def test_import_optional_names_the_extra(monkeypatch):
         import_optional("pyscipopt")
     with pytest.raises(ImportError, match="pip install no_such_module_xyz"):
         import_optional("no_such_module_xyz.sub")
+
+
+def test_non_string_column_labels_are_named_like_arrays():
+    # sklearn ignores non-string DataFrame labels; fit and predict must agree on x0, x1.
+    from glassbox.trees import SparseTreeClassifier
+
+    X = pd.DataFrame({0: [1, 2, 3, 4], 1: [0, 1, 0, 1]})
+    model = SparseTreeClassifier().fit(X, [0, 0, 1, 1])
+    assert model.predict(X.to_numpy()).tolist() == model.predict(X).tolist() == [0, 0, 1, 1]
+    assert "x0" in str(model)
+
+
+def test_huge_thresholds_print_in_scientific_notation():
+    assert Condition("a", "<=", -1e300).name == "a <= -1e+300"
+    assert Condition("a", "<=", 25.0).name == "a <= 25"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -171,7 +172,8 @@ def test_fit_and_render(fitted, data, name):
     assert model.score(X, y) > 0.6, "the contract data has a strong signal"
     text = str(model)
     assert text == model.to_text() and text.strip()
-    assert any(f in text for f in FEATURES), f"str(model) names no input column:\n{text}"
+    assert any(re.search(rf"\b{re.escape(f)}\b", text) for f in FEATURES), (
+        f"str(model) names no input column:\n{text}")
     frame = model.to_frame()
     assert isinstance(frame, pd.DataFrame) and len(frame.columns) > 0
     html = model._repr_html_()

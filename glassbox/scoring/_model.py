@@ -75,8 +75,9 @@ class RiskScoreClassifier(GlassboxClassifier):
     c0 : float, default=1e-6
         Price of each feature used, in units of mean logistic loss.
     intercept_bounds : (int, int) or None, default=None
-        Range of the intercept. None derives it from the data as RiskSLIM does: wide
-        enough to offset any score the features can reach, plus one.
+        Range of the intercept. None derives it from the data as RiskSLIM does (wide
+        enough to offset any score the features can reach, plus one), widened by the
+        log-odds of the base rate so that it always contains an optimal intercept.
     time_limit : float or None, default=300
         Seconds for the whole fit (warm start and SCIP). The best card found so far is
         returned when it runs out, with ``certificate_.status == "time_limit"``.
@@ -259,7 +260,7 @@ class RiskScoreClassifier(GlassboxClassifier):
         kept_groups = [([position[i] for i in idx if i in position], k) for idx, k in groups]
         Xk = values[:, kept]
         if self.intercept_bounds is None:
-            b = conservative_intercept_bound(Xk, lower[kept], upper[kept], self.max_features)
+            b = conservative_intercept_bound(Xk, lower[kept], upper[kept], self.max_features, y)
             icpt = (-b, b)
         else:
             icpt = _check_bounds(self.intercept_bounds, "intercept_bounds")

@@ -327,13 +327,22 @@ class ScoreProblem:
         return [lam_real * t for t in np.linspace(0.0, 1.0, n_points)[1:]]
 
 
-def conservative_intercept_bound(X, lower, upper, max_features) -> int:
-    """RiskSLIM's default intercept range [-b, b]: b exceeds any feature score, plus one."""
+def conservative_intercept_bound(X, lower, upper, max_features, y) -> int:
+    """Intercept range [-b, b] that provably contains an optimal card's intercept.
+
+    RiskSLIM's default (b exceeds any feature score, plus one) can cut off the optimum
+    when the classes are unbalanced: with no usable feature the best intercept is the
+    log-odds of the base rate. For any points whose scores lie in [-R, R], the mean
+    logistic loss is convex in the intercept with its minimum in
+    ``logit(mean(y)) +- R``, so widening by ``|logit(mean(y))|`` keeps every optimum.
+    """
     X = np.asarray(X, dtype=float)
     reach = np.maximum(np.abs(X * lower), np.abs(X * upper))
     k = min(max_features, X.shape[1])
     top = -np.sort(-reach, axis=1)[:, :k].sum(axis=1) if X.shape[1] else np.zeros(len(X))
-    return int(np.ceil(top.max(initial=0.0))) + 1
+    rate = float(np.mean(y))
+    log_odds = abs(np.log(rate) - np.log1p(-rate)) if 0.0 < rate < 1.0 else 0.0
+    return int(np.ceil(top.max(initial=0.0) + log_odds)) + 1
 
 
 def solve_relaxation(problem: ScoreProblem, cp) -> np.ndarray | None:

@@ -216,13 +216,16 @@ class TreeSpace:
         found = self._optimum.get((node, depth))
         if found is not None:
             return found[0]
-        self.nodes += 1
-        if self.budget is not None and self.nodes % 64 == 0:
+        # time and memory are read every 64 subproblems (they cost a system call); the node
+        # count is compared every time so that node_limit is a true maximum
+        if self.budget is not None and ((self.nodes + 1) % 64 == 0 or (
+                self.budget.node_limit is not None and self.nodes >= self.budget.node_limit)):
             reason = self.budget.stop_reason(self.nodes, None)
             if reason:
                 raise SearchStopped(reason)
             self.budget.progress(self.nodes, math.inf, self.to_float(self.lower_bound()),
                                  subproblems=len(self._optimum))
+        self.nodes += 1
         info = self.info(node)
         best, best_split = self.leaf_objective(info), -1
         no_split_beats = self.split_lower_bound(info)
