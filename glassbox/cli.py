@@ -176,8 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_datasets)
 
     p = sub.add_parser("demo", help="fit interpretable models on a bundled data set")
-    p.add_argument("--dataset", default="tic-tac-toe",
-                   help="a bundled data set from 'glassbox datasets' (default: tic-tac-toe)")
+    p.add_argument("--dataset", default="monks-1",
+                   help="a bundled data set from 'glassbox datasets' (default: monks-1)")
     p.add_argument("--fast", action="store_true", help="small budgets (seconds)")
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
     p.add_argument("--n-jobs", type=int, default=None, help="parallel fits (default: all cores)")

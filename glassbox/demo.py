@@ -3,6 +3,8 @@
 It compares a gradient-boosting black box with every glassbox learner under
 cross-validation (``glassbox compare``), then prints the interpretable models
 fitted on all the data, each with its certificate, and how one row is explained.
+The default data set is MONK-1's training set: a problem with a short exact
+rule, where certified-optimal sparse models match it and the black box does not.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 import sys
 import time
 
-DEFAULT_DATASET = "tic-tac-toe"
+DEFAULT_DATASET = "monks-1"
 
 
 def run_demo(dataset: str = DEFAULT_DATASET, *, fast: bool | None = None, cv: int = 5,
@@ -55,10 +57,7 @@ def run_demo(dataset: str = DEFAULT_DATASET, *, fast: bool | None = None, cv: in
         if model is None or not hasattr(model, "to_text"):
             continue
         print(f"\n=== {label}, fitted on all {len(X)} rows ===")
-        print(model.to_text())
-        certificate = getattr(model, "certificate_", None)
-        if certificate is not None:
-            print(f"certificate: {certificate}")
+        print(model.to_text())  # the text ends with the model's certificate
         print(f"why row 0 is predicted {model.predict(X.iloc[:1])[0]}: "
               f"{model.explain(X.iloc[:1]).texts[0]}")
     if report:

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from glassbox._base import (
+    Certificate,
     Condition,
     Explanation,
     GlassboxClassifier,
@@ -317,7 +318,7 @@ class SparseTreeClassifier(GlassboxClassifier):
         certificate = state["certificate"]
         footer = [f"objective {float(state['objective']):.6g} = error rate + "
                   f"{self.regularization} x {len(rows)} leaves",
-                  f"certificate: {certificate['status']}"]
+                  str(Certificate.from_dict(certificate))]
         return Rendering(title=f"SparseTreeClassifier ({len(rows)} leaves)",
                          columns=["leaf", "rule", "prediction", "samples",
                                   f"share {self._label(1)}"],
