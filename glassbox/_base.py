@@ -648,6 +648,24 @@ def check_numeric(X, estimator, *, reset: bool) -> np.ndarray:
     return frame.to_numpy(dtype=float)
 
 
+def binary_column(values: np.ndarray, name: str, needed_by: str) -> np.ndarray:
+    """One column of 0/1 or boolean values as bools; any other value raises, naming both."""
+    if values.dtype.kind == "b":
+        return values.astype(bool, copy=False)
+    try:
+        numeric = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        numeric = None
+    bad = np.ones(len(values), bool) if numeric is None else ~np.isin(numeric, (0.0, 1.0))
+    if bad.any():
+        example = values[np.flatnonzero(bad)[0]]
+        raise ValueError(
+            f"Column {name!r} is not binary: it has the value {_plain(example)!r} "
+            f"({_describe_rows(bad)}); {needed_by} needs 0/1 or boolean columns here. "
+            "Binarize it first with glassbox.features.Binarizer.")
+    return numeric == 1.0
+
+
 def check_binary(X, estimator, *, reset: bool) -> np.ndarray:
     """Validate a 0/1 (or boolean) table; return a bool array.
 
@@ -656,22 +674,7 @@ def check_binary(X, estimator, *, reset: bool) -> np.ndarray:
     frame = check_table(X, estimator, reset=reset)
     out = np.empty(frame.shape, dtype=bool)
     for j, name in enumerate(frame.columns):
-        values = frame[name].to_numpy()
-        if values.dtype.kind == "b":
-            out[:, j] = values
-            continue
-        try:
-            numeric = np.asarray(values, dtype=float)
-        except (TypeError, ValueError):
-            numeric = None
-        bad = np.ones(len(values), bool) if numeric is None else ~np.isin(numeric, (0.0, 1.0))
-        if bad.any():
-            example = values[np.flatnonzero(bad)[0]]
-            raise ValueError(
-                f"Column {name!r} is not binary: it has the value {_plain(example)!r} "
-                f"({_describe_rows(bad)}); {type(estimator).__name__} needs 0/1 or boolean "
-                "columns here. Binarize it first with glassbox.features.Binarizer.")
-        out[:, j] = numeric == 1.0
+        out[:, j] = binary_column(frame[name].to_numpy(), name, type(estimator).__name__)
     return out
 
 

@@ -29,6 +29,7 @@ from glassbox._base import (
     Explanation,
     GlassboxMixin,
     Rendering,
+    binary_column,
     check_table,
 )
 from glassbox._bitset import pack_rows, popcount, unpack_rows
@@ -538,20 +539,7 @@ def _as_bool_matrix(Z) -> tuple[np.ndarray, list[str]]:
                          f"shape {tuple(Z.shape)}.")
     out = np.empty((n_samples, len(columns)), dtype=bool)
     for j, (name, values) in enumerate(zip(names, columns)):
-        if values.dtype.kind == "b":
-            out[:, j] = values
-            continue
-        try:
-            numeric = np.asarray(values, dtype=float)
-        except (TypeError, ValueError):
-            numeric = np.full(len(values), np.nan)
-        bad = ~np.isin(numeric, (0.0, 1.0))
-        if bad.any():
-            example = _native(values[np.flatnonzero(bad)[0]])
-            raise ValueError(f"mine_antecedents needs boolean or 0/1 columns, but column {name!r} "
-                             f"has the value {example!r}. Binarize the table first with "
-                             "glassbox.features.Binarizer.")
-        out[:, j] = numeric == 1.0
+        out[:, j] = binary_column(values, name, "mine_antecedents")
     return out, names
 
 

@@ -272,7 +272,7 @@ def test_mine_antecedents_support_bounds_are_symmetric():
 
 
 def test_mine_antecedents_bad_input():
-    with pytest.raises(ValueError, match="column 'x1' has the value 2"):
+    with pytest.raises(ValueError, match="Column 'x1' is not binary: it has the value 2"):
         mine_antecedents(np.array([[0, 2], [1, 0]]))
     with pytest.raises(ValueError, match="2-D"):
         mine_antecedents(np.array([True, False]))

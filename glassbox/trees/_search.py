@@ -32,9 +32,9 @@ import math
 import sys
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from heapq import heappop, heappush
 from dataclasses import dataclass, field
 from fractions import Fraction
+from heapq import heappop, heappush
 
 import numpy as np
 
