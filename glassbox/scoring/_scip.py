@@ -282,6 +282,15 @@ def _chained_l0_bound(problem, objective_upper) -> int:
     return int(np.floor((objective_upper - loss_min) / problem.c0 + 1e-9))
 
 
+def _install_loss_handler(model, handler) -> None:
+    """Make ``handler`` the constraint that keeps the loss variable above the true loss."""
+    model.includeConshdlr(handler, "riskslim_loss", "logistic loss by lattice cutting planes",
+                          sepapriority=1, enfopriority=-1, chckpriority=-1, sepafreq=1,
+                          needscons=True)
+    model.addPyCons(model.createCons(handler, "loss", initial=True, separate=True, enforce=True,
+                                     check=True, propagate=False))
+
+
 def solve(scip, problem, *, warm_starts, cut_points=(), time_limit=None, gap_tolerance=0.0,
           verbose=0, seed=0, cut_depth=None, heuristic_frequency=1) -> SolveResult:
     """Minimize the RiskSLIM objective; the best of ``warm_starts`` is the first incumbent."""
@@ -300,11 +309,7 @@ def solve(scip, problem, *, warm_starts, cut_points=(), time_limit=None, gap_tol
     _add_initial_cuts(scip, model, problem, lam_vars, loss_var,
                       [incumbent.lam.astype(float), *cut_points])
     handler = _LossCuts(problem, lam_vars, loss_var, cut_depth=cut_depth)
-    model.includeConshdlr(handler, "riskslim_loss", "logistic loss by lattice cutting planes",
-                          sepapriority=1, enfopriority=-1, chckpriority=-1, sepafreq=1,
-                          needscons=True)
-    model.addPyCons(model.createCons(handler, "loss", initial=True, separate=True, enforce=True,
-                                     check=True, propagate=False))
+    _install_loss_handler(model, handler)
     submit = _Submitter(model, problem, lam_vars, use_vars, loss_var)
     model.includeHeur(_RoundAndPolish(problem, incumbent, submit), "riskslim_round",
                       "sequential rounding + discrete coordinate descent", "Y",
@@ -350,11 +355,7 @@ def enumerate_points(scip, problem, objective_bound, *, max_models=1000, time_li
 
     _add_initial_cuts(scip, model, problem, lam_vars, loss_var, list(cut_points))
     handler = _LossCuts(problem, lam_vars, loss_var, recorder=record)
-    model.includeConshdlr(handler, "riskslim_loss", "logistic loss by lattice cutting planes",
-                          sepapriority=1, enfopriority=-1, chckpriority=-1, sepafreq=1,
-                          needscons=True)
-    model.addPyCons(model.createCons(handler, "loss", initial=True, separate=True, enforce=True,
-                                     check=True, propagate=False))
+    _install_loss_handler(model, handler)
     model.setHeuristics(scip.SCIP_PARAMSETTING.OFF)
     model.setParam("limits/time", time_limit or 1e20)
     model.setObjlimit(objective_bound + 1e-9)
