@@ -234,3 +234,25 @@ def test_binarized_columns_become_named_conditions():
     np.testing.assert_array_equal(model.decision_function(X), expected)
     back = glassbox.from_dict(model.to_dict())
     np.testing.assert_array_equal(back.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("seed, integer, c0", [(8, True, 0.02), (7, False, 0.3)])
+def test_loss_bounds_and_chained_l0_bound_keep_every_card(seed, integer, c0):
+    """RiskSLIM's loss range and the chained L0 bound never cut off a brute-forced card."""
+    from glassbox.scoring._problem import ScoreProblem
+    from glassbox.scoring._scip import _chained_l0_bound
+
+    X, y = _tiny_problem(seed, n_samples=50, integer=integer)
+    # narrow boxes make the smallest possible loss clearly positive, so the bound is tested
+    problem = ScoreProblem(X.to_numpy(), y, [-1, -1, -1, -1], [1, 1, 1, 1], c0, 2)
+    cards = _brute_force(X, y, [(-1, 1)] * 3, (-1, 1), 2, c0)
+    losses = [obj - c0 * np.count_nonzero(coef) for obj, _, coef in cards]
+    loss_min, loss_max = problem.loss_bounds()
+    assert 0.0 < loss_min <= min(losses) + 1e-12
+    assert loss_max >= max(losses) - 1e-12
+    for objective_upper in (cards[0][0], cards[len(cards) // 2][0]):
+        l0 = _chained_l0_bound(problem, objective_upper)
+        kept = [coef for obj, _, coef in cards if obj <= objective_upper + 1e-12]
+        assert max(np.count_nonzero(coef) for coef in kept) <= l0
+    if c0 >= 0.3:  # a high price per feature: the chained bound is tighter than max_features
+        assert _chained_l0_bound(problem, cards[0][0]) < problem.max_features
