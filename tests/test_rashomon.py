@@ -11,7 +11,7 @@ from test_trees import brute_force_objectives, random_problem
 from glassbox.rashomon import RashomonSet, rashomon_ratio, wilson_interval
 from glassbox.rashomon._ratio import monte_carlo_ratio
 from glassbox.trees import SparseTreeClassifier
-from glassbox.trees._search import tree_predict
+from glassbox.trees._search import tree_objective, tree_predict
 
 REG = 0.01
 
@@ -236,15 +236,67 @@ def test_compas_counts_match_treefarms(data_home, epsilon, expected):
     assert rs.size_ == expected
 
 
+def trees_within(Z, y, rows, depth, budget, costs, optima):
+    """``[(tree, scaled objective)]`` of every tree on ``rows`` with objective <= ``budget``.
+
+    An enumeration independent of glassbox's search: trees are listed one by
+    one, pruned only by the exact optimum of the sibling (``optima``, brute
+    force over all splits, memoized on the rows).
+    """
+    error_cost, leaf_cost = costs
+
+    def optimum(rows, depth):
+        key = (rows.tobytes(), depth)
+        if key not in optima:
+            positive, n = int(y[rows].sum()), int(rows.sum())
+            best = min(positive, n - positive) * error_cost + leaf_cost
+            for j in range(Z.shape[1]) if depth else ():
+                left, right = rows & Z[:, j], rows & ~Z[:, j]
+                if left.any() and right.any():
+                    best = min(best, optimum(left, depth - 1) + optimum(right, depth - 1))
+            optima[key] = best
+        return optima[key]
+
+    positive, n = int(y[rows].sum()), int(rows.sum())
+    leaf = min(positive, n - positive) * error_cost + leaf_cost
+    out = [(("leaf", int(2 * positive >= n)), leaf)] if leaf <= budget else []
+    for j in range(Z.shape[1]) if depth else ():
+        left, right = rows & Z[:, j], rows & ~Z[:, j]
+        if not left.any() or not right.any():
+            continue
+        if optimum(left, depth - 1) + optimum(right, depth - 1) > budget:
+            continue
+        for lt, lo in trees_within(Z, y, left, depth - 1, budget - optimum(right, depth - 1),
+                                   costs, optima):
+            for rt, ro in trees_within(Z, y, right, depth - 1, budget - lo, costs, optima):
+                if lt[0] == rt[0] == "leaf" and lt[1] == rt[1]:
+                    continue  # the same classifier as one leaf
+                out.append((("split", j, lt, rt), lo + ro))
+    return out
+
+
 @pytest.mark.shared_data
-def test_compas_boundary_trees_are_kept(data_home):
+def test_compas_boundary_trees_are_kept_and_equal_an_independent_enumeration(data_home):
     # TreeFARMS reports 52 at +0.01; exactly 10 trees lie on the boundary and 50 inside
     frame = pd.read_csv(data_home / "treefarms" / "compas" / "binned.csv")
+    X, y = frame.iloc[:, :-1], frame.iloc[:, -1].to_numpy()
     rs = RashomonSet(SparseTreeClassifier(regularization=0.01, max_depth=3),
-                     epsilon=0.01).fit(frame.iloc[:, :-1], frame.iloc[:, -1])
+                     epsilon=0.01).fit(X, y)
+    space = rs._space
     counts = rs.objective_counts()
     assert rs.size_ == 60
     assert counts["count"].iloc[-1] == 10
+    bound = rs._trees.bound  # floor of (optimum + 0.01) x N x 100: here exactly on it
+    assert Fraction(bound, space.scale) == rs._exact_limit
+    Z = X.to_numpy().astype(bool)
+    listed = dict(trees_within(Z, y, np.ones(len(y), dtype=bool), 3, bound,
+                               (space.error_cost, space.leaf_cost), {}))
+    ours = [rs._trees.tree(k) for k in range(rs.size_)]
+    assert {tree: objective for tree, objective in ours} == listed
+    assert sum(o < bound for o in listed.values()) == 50
+    assert sum(o == bound for o in listed.values()) == 10
+    # and each tree's objective, recomputed from the data, is the one recorded
+    assert all(tree_objective(space, tree) == o for tree, o in ours)
 
 
 def test_score_card_sets_wrap_the_enumeration():

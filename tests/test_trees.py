@@ -157,3 +157,71 @@ def test_monk3_true_optimum_without_depth_limit(data_home):
     model = SparseTreeClassifier(regularization=0.01).fit(frame.iloc[:, :-1], frame.iloc[:, -1])
     assert model.certificate_.status == "optimal"
     assert model.objective_ == pytest.approx(0.155574, abs=1e-6)
+
+
+def _kernel_inputs(seed):
+    """A random kernel problem with ties in balance, a constant and a complementary feature."""
+    rng = np.random.default_rng(seed)
+    n_features, n_groups = 6 + seed, 30
+    # laid out as TreeSpace lays it out, so that numba compiles one signature
+    features = (rng.random((n_groups, n_features)) < 0.5).T.astype(np.float64)
+    features[1] = 1.0 - features[0]  # same balance as feature 0: the tie keeps feature order
+    features[2] = 0.0  # splits nothing
+    size = rng.integers(1, 5, n_groups)
+    positive = rng.integers(0, size + 1)
+    stats = np.column_stack([size, positive, np.minimum(positive, size - positive),
+                             np.ones(n_groups, dtype=int)]).astype(np.int64)
+    members = rng.random(n_groups) < 0.7
+    return members, features, stats, stats[members].sum(axis=0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_numba_kernels_equal_their_numpy_twins(seed):
+    pytest.importorskip("numba")
+    from glassbox.trees import _kernels, _numba_kernels
+
+    members, features, stats, total = _kernel_inputs(seed)
+    table = _kernels.split_table_numpy(members, features, stats, total)
+    for ours, twin in zip(table, _numba_kernels.split_table(members, features, stats, total)):
+        np.testing.assert_array_equal(ours, twin)
+    assert 2 not in table[0] and list(table[0]).index(0) < list(table[0]).index(1)
+    parents = table[0]
+    args = (members, features, stats, parents, total, 7, 3)
+    ours = _kernels.pair_tables_numpy(*args)
+    twin = _numba_kernels.pair_tables(*args)
+    np.testing.assert_array_equal(ours[1], twin[1])  # n_valid
+    for c, k in enumerate(ours[1]):
+        for a, b in zip(ours[:1] + ours[2:6], twin[:1] + twin[2:6]):  # order .. same_label
+            np.testing.assert_array_equal(a[c, :k], b[c, :k])
+        if k:
+            assert (ours[6][c], ours[7][c]) == (twin[6][c], twin[7][c])  # best stump
+    # each child's table is the one split_table finds for it alone
+    for c, j in enumerate(list(parents) * 2):
+        side = features[j] > 0 if c < len(parents) else features[j] == 0
+        child = members & side
+        order, true, false = _kernels.split_table_numpy(child, features, stats,
+                                                        stats[child].sum(axis=0))
+        k = ours[1][c]
+        np.testing.assert_array_equal(ours[0][c, :k], order)
+        np.testing.assert_array_equal(ours[2][c, :k], true)
+        np.testing.assert_array_equal(ours[3][c, :k], false)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_backends_give_the_brute_force_set_at_depth_three(backend):
+    if backend == "numba":
+        pytest.importorskip("numba")
+    from glassbox.rashomon._trees import TreeSet
+
+    Z, y = random_problem(5, n=50, n_features=3, noise=0.2)
+    objectives = brute_force_objectives(Z, y, 3, 0.01)
+    space = TreeSpace(Z, y, 0.01, backend=backend)
+    best = space.optimum(space.root, 3)
+    assert Fraction(best, space.scale) == min(objectives.values())
+    # bounds with trees exactly on them; the second, larger one on the same space
+    # recounts subproblems counted for the first
+    for limit in sorted(set(objectives.values()))[6:13:6]:
+        trees = TreeSet(space, 3, int(limit * space.scale))
+        found = [trees.tree(k)[0] for k in range(trees.size)]
+        assert len(set(found)) == len(found) == sum(o <= limit for o in objectives.values())
+        assert all(objectives[t] <= limit for t in found)

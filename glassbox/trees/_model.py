@@ -188,7 +188,7 @@ class SparseTreeClassifier(GlassboxClassifier):
         columns go through the Binarizer.
         """
         values = X.to_numpy()
-        if values.dtype.kind in "biu" and np.isin(values, (0, 1)).all():
+        if values.dtype.kind in "biu" and ((values == 0) | (values == 1)).all():
             # every column already 0/1: the features are the columns themselves
             varying = values.min(axis=0) != values.max(axis=0)
             conditions = [Condition(str(c), "is_true") for c in X.columns[varying]]

@@ -34,11 +34,18 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from heapq import heappop, heappush
 
 import numpy as np
 
 from glassbox._bitset import n_words, pack_rows
+from glassbox.trees._kernels import (
+    get_kernels,
+    leaf_pairs,
+    pair_tables_numpy,
+    resolve_backend,
+)
 
 UNLIMITED = -1  # remaining depth of a subproblem with no depth limit
 
@@ -56,7 +63,7 @@ def child_depth(depth: int) -> int:
     return depth - 1 if depth > 0 else UNLIMITED
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeInfo:
     """Counts of one subproblem (a set of captured samples)."""
 
@@ -64,6 +71,15 @@ class NodeInfo:
     n_positive: int
     equivalent_errors: int  # errors no tree can avoid: identical rows with both labels
     splits: list | None = None  # (feature, true side, false side) for features that split
+    # the same splits as arrays: features, and per side (n, positive, unavoidable, groups);
+    # dropped once splits are made
+    split_table: tuple | None = None
+    # per split as lists: (feature, objective of its two leaves, both leaves agree?)
+    two_leaves: tuple | None = None
+    stump: tuple | None = None  # (objective, feature) of the best split into two leaves
+    children_prepared: bool = False  # _prepare_children has run
+    # its children's stumps: objective, same label, how many, best (from _prepare_children)
+    pair_table: tuple | None = None
 
     @property
     def label(self) -> int:
@@ -74,7 +90,7 @@ class NodeInfo:
         return min(self.n_positive, self.n_samples - self.n_positive)
 
 
-@dataclass
+@dataclass(slots=True)
 class LevelRecord:
     """Trees of a subproblem within ``budget``: how many at each scaled objective."""
 
@@ -84,6 +100,7 @@ class LevelRecord:
     label: int
     splits: list = field(default_factory=list)  # (feature, (node, depth) if_true, if_false)
     sorted_objectives: list = field(default_factory=list)
+    items: list = field(default_factory=list)  # (objective, count) in sorted_objectives order
 
 
 class SearchStopped(Exception):
@@ -95,28 +112,18 @@ def packed_to_int(packed) -> int:
     return int.from_bytes(np.ascontiguousarray(packed, dtype="<u8").tobytes(), "little")
 
 
-def byte_sums(values) -> np.ndarray:
-    """Lookup table ``(n_bytes, 256, k)``: for byte position ``b`` and byte value ``v``, the
-    sums of the ``k`` per-row columns of ``values`` over the rows whose bits are set in ``v``.
-
-    Summing over a subproblem is then one table lookup per byte of its bit vector.
-    """
-    values = np.asarray(values, dtype=np.int64)
-    n_rows, k = values.shape
-    n_bytes = max(1, (n_rows + 7) // 8)
-    padded = np.zeros((n_bytes * 8, k), dtype=np.int64)
-    padded[:n_rows] = values
-    bits = ((np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1).astype(np.int64)  # (256, 8)
-    return np.einsum("vi,bik->bvk", bits, padded.reshape(n_bytes, 8, k))
-
-
 def distinct_rows(Z) -> tuple[np.ndarray, np.ndarray]:
-    """``(distinct rows, index of each row's distinct row)``, sorting packed rows (fast)."""
+    """``(distinct rows, index of each row's distinct row)``, in lexicographic row order."""
     n, f = Z.shape
     if f == 0:
         return np.zeros((1, 0), bool), np.zeros(n, np.intp)
-    packed = np.ascontiguousarray(np.packbits(Z, axis=1))
-    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    if f <= 62:
+        # one int64 per row, first feature most significant: sorting ints is much faster
+        # than sorting byte strings, and gives the same order
+        keys = Z.astype(np.int64) @ (np.int64(1) << np.arange(f - 1, -1, -1, dtype=np.int64))
+    else:
+        packed = np.ascontiguousarray(np.packbits(Z, axis=1))
+        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     return Z[first], inverse.ravel()
 
@@ -127,8 +134,13 @@ class TreeSpace:
     Identical rows always travel together, so a subproblem is the set of
     *distinct* rows it captures: a bit vector packed with ``glassbox._bitset``
     and held as one Python int (``&``, ``^`` and ``bit_count`` on it run in C,
-    without numpy's per-call overhead, and it is its own hash key). Counts over a
-    subproblem are table lookups, one per byte of its bit vector (:func:`byte_sums`).
+    without numpy's per-call overhead, and it is its own hash key). The counts of
+    a subproblem's children are found for all features by one kernel call
+    (:meth:`split_table`); two levels above the leaves, the counts of all
+    grandchildren and each child's best stump come from one call too
+    (:meth:`_prepare_children`), so a depth-limited search spends little time
+    per subproblem in Python. The kernels (:mod:`glassbox.trees._kernels`) are
+    numba-compiled when numba is installed, numpy otherwise, with equal results.
 
     Parameters
     ----------
@@ -136,9 +148,13 @@ class TreeSpace:
     y : int ndarray (n_samples,) of 0/1
     regularization : float or Fraction
         Cost of one leaf, in units of misclassification rate.
+    backend : {"auto", "numba", "numpy"}, default="auto"
+        Kernels of :meth:`split_table` and :meth:`_prepare_children`
+        (:mod:`glassbox.trees._kernels`); both give the same integers, so the
+        same search.
     """
 
-    def __init__(self, Z, y, regularization):
+    def __init__(self, Z, y, regularization, backend: str = "auto"):
         Z = np.asarray(Z, dtype=bool)
         y = np.asarray(y).astype(bool)
         self.n_samples, self.n_features = Z.shape
@@ -151,19 +167,31 @@ class TreeSpace:
         group_rows, self.row_group = distinct_rows(Z)
         self.n_groups = len(group_rows)
         self.group_features = group_rows.astype(bool).reshape(self.n_groups, self.n_features)
-        self._group_features_int = self.group_features.T.astype(np.int64)  # (F, groups)
+        # float64 for BLAS products in the numpy kernels: sums of counts (< n_samples) are exact
+        self._group_features_float = self.group_features.T.astype(np.float64)
         self.group_size = group_size = np.bincount(self.row_group, minlength=self.n_groups)
         self.group_positive = group_positive = np.bincount(
             self.row_group, weights=y, minlength=self.n_groups).astype(np.int64)
-        self._sums = byte_sums(np.column_stack([
-            group_size, group_positive, np.minimum(group_positive, group_size - group_positive)]))
-        self._byte_index = np.arange(len(self._sums))
+        # per distinct row: samples, positives, unavoidable errors, 1 (to count distinct rows)
+        self._group_stats = np.column_stack([
+            group_size, group_positive, np.minimum(group_positive, group_size - group_positive),
+            np.ones(self.n_groups, dtype=np.int64)])
+        # objectives of two-leaf trees fit in int64 (vectorized); else exact Python ints
+        self._objective_dtype = np.int64 if (
+            self.n_samples * self.error_cost + 2 * self.leaf_cost < 2**62) else object
+        # trees of up to 4 leaves fit int64: the compiled depth-2 counting may run
+        self._small_depth_two = (self.n_samples * self.error_cost + 4 * self.leaf_cost
+                                 < 2**62)
+        resolve_backend(backend)  # a bad name fails here, numba is loaded on first use
+        self.backend = backend
+        self._kernel_pair = None
         self.feature_bits = [packed_to_int(row) for row in pack_rows(self.group_features.T)] \
             if self.n_features else []
         self.root = (1 << self.n_groups) - 1
         self._info: dict[int, NodeInfo] = {}
         self._optimum: dict[tuple, tuple[int, int]] = {}
         self._levels: dict[tuple, LevelRecord] = {}
+        self._child_budgets: dict[tuple, int] = {}  # stump problems counted by their parent
         self._blocks: dict[tuple, list] = {}
         self._planned: dict[tuple, int] = {}
         self.nodes = 0
@@ -184,8 +212,8 @@ class TreeSpace:
     def info(self, node: int) -> NodeInfo:
         found = self._info.get(node)
         if found is None:
-            raw = np.frombuffer(node.to_bytes(len(self._sums), "little"), dtype=np.uint8)
-            size, positive, unavoidable = self._sums[self._byte_index, raw].sum(axis=0).tolist()
+            size, positive, unavoidable, _ = self._group_stats[self.members(node)].sum(
+                axis=0).tolist()
             found = NodeInfo(size, positive, unavoidable)
             self._info[node] = found
         return found
@@ -199,16 +227,92 @@ class TreeSpace:
 
     def splits(self, node: int, info: NodeInfo) -> list:
         """``(feature, true side, false side)`` of the features that split the node,
-        most balanced first (a cheap way to meet good incumbents early)."""
+        most balanced first (a cheap way to meet good incumbents early); the
+        children's counts are recorded on the way (from :meth:`split_table`)."""
         if info.splits is None:
-            found = []
-            for j, feature in enumerate(self.feature_bits):
-                true_side = node & feature
-                if true_side and true_side != node:
-                    found.append((j, true_side, node ^ true_side))
-            found.sort(key=lambda s: abs(s[1].bit_count() - s[2].bit_count()))
-            info.splits = found
+            features, true, false = self.split_table(node, info)
+            found, cache, feature_bits = [], self._info, self.feature_bits
+            for j, true_counts, false_counts in zip(features.tolist(), true[:, :3].tolist(),
+                                                    false[:, :3].tolist()):
+                true_side = node & feature_bits[j]
+                false_side = node ^ true_side
+                if true_side not in cache:
+                    cache[true_side] = NodeInfo(*true_counts)
+                if false_side not in cache:
+                    cache[false_side] = NodeInfo(*false_counts)
+                found.append((j, true_side, false_side))
+            # the children's NodeInfos hold those counts now: keep them once, not twice
+            info.splits, info.split_table = found, None
         return info.splits
+
+    def split_table(self, node: int, info: NodeInfo) -> tuple:
+        """The splits of a subproblem as arrays, in :meth:`splits` order: ``(features,
+        true side counts, false side counts)``, counts per side being (samples,
+        positives, unavoidable errors, distinct rows).
+
+        One kernel call (:mod:`glassbox.trees._kernels`) gives every child's counts
+        at once, so no child is summed on its own (that used to be most of the
+        time of a depth-limited search).
+        """
+        if info.split_table is None:
+            total = np.array([info.n_samples, info.n_positive, info.equivalent_errors,
+                              node.bit_count()], dtype=np.int64)
+            info.split_table = self._kernels()[0](
+                self.members(node), self._group_features_float, self._group_stats, total)
+        return info.split_table
+
+    def _kernels(self):
+        """``(split_table, pair_tables, stump_pair_counts)`` of this space's backend
+        (numba loads on first use; the numpy backend has no ``stump_pair_counts``)."""
+        if self._kernel_pair is None:
+            self._kernel_pair = get_kernels(self.backend)
+        return self._kernel_pair
+
+    def _two_leaves(self, node: int, info: NodeInfo) -> tuple[list, list, list]:
+        """Per split (in :meth:`splits` order): its feature, the objective of its two
+        leaves and whether both leaves predict the same label (lists: the callers
+        loop over a few features, faster in Python than in numpy calls)."""
+        if info.two_leaves is None:
+            features, true, false = self.split_table(node, info)
+            objective, same_label = leaf_pairs(true, false, self.error_cost, self.leaf_cost,
+                                               self._objective_dtype)
+            info.two_leaves = (features.tolist(), objective.tolist(), same_label.tolist())
+        return info.two_leaves
+
+    def _prepare_children(self, node: int, info: NodeInfo) -> None:
+        """Fill the split tables of all children of a subproblem in one batch.
+
+        Used two levels above the leaves, where every child is a stump problem:
+        the kernel (:mod:`glassbox.trees._kernels`) counts ``node & feature j &
+        feature k`` for all pairs ``(j, k)`` and gives each child what
+        :meth:`_two_leaves` and :meth:`_best_stump` would find child by child.
+        """
+        if info.children_prepared:
+            return
+        info.children_prepared = True
+        splits = self.splits(node, info)
+        if not splits:
+            return
+        parents = np.array([j for j, _, _ in splits], dtype=np.int64)
+        if self._objective_dtype is np.int64:
+            kernel = self._kernels()[1]
+        else:  # exact Python ints: numpy's object arrays
+            kernel = partial(pair_tables_numpy, dtype=object)
+        total = np.array([info.n_samples, info.n_positive, info.equivalent_errors,
+                          node.bit_count()], dtype=np.int64)
+        order, n_valid, true, false, objective, same_label, least, first = kernel(
+            self.members(node), self._group_features_float, self._group_stats, parents, total,
+            self.error_cost, self.leaf_cost)
+        info.pair_table = (objective, same_label, n_valid, least)
+        children = [t for _, t, _ in splits] + [f for _, _, f in splits]
+        rows = zip(children, n_valid.tolist(), order.tolist(), objective.tolist(),
+                   same_label.tolist(), least.tolist(), first.tolist())
+        for child, k, features, objectives, same, best, j in rows:
+            child_info = self._info[child]
+            if child_info.two_leaves is None:
+                # its split_table is not kept: below a stump problem are only leaves
+                child_info.two_leaves = (features[:k], objectives[:k], same[:k])
+                child_info.stump = (int(best), j) if k else (None, -1)
 
     # -- optimum ----------------------------------------------------------------
     def optimum(self, node: int, depth: int) -> int:
@@ -233,6 +337,8 @@ class TreeSpace:
             best, best_split = self._best_stump(node, info, best)
         elif depth != 0 and best > no_split_beats:
             sub = child_depth(depth)
+            if depth == 2:
+                self._prepare_children(node, info)
             for j, left_node, right_node in self.splits(node, info):
                 if no_split_beats >= best:
                     break
@@ -248,19 +354,14 @@ class TreeSpace:
         return best
 
     def _best_stump(self, node: int, info: NodeInfo, leaf: int) -> tuple[int, int]:
-        """One split left: every feature's two leaves at once, vectorized over features."""
-        members = self.members(node)
-        n_true = self._group_features_int @ (self.group_size * members)
-        positive_true = self._group_features_int @ (self.group_positive * members)
-        n_false, positive_false = info.n_samples - n_true, info.n_positive - positive_true
-        errors = (np.minimum(positive_true, n_true - positive_true)
-                  + np.minimum(positive_false, n_false - positive_false))
-        errors[(n_true == 0) | (n_false == 0)] = info.n_samples + 1  # splits nothing off
-        if not len(errors):
-            return leaf, -1
-        j = int(np.argmin(errors))
-        total = int(errors[j]) * self.error_cost + 2 * self.leaf_cost
-        return (total, j) if total < leaf else (leaf, -1)
+        """One split left: the best of every feature's two leaves (ties: first feature)."""
+        if info.stump is None:
+            features, objective, _ = self._two_leaves(node, info)
+            best = min(objective, default=None)
+            info.stump = (best, min(j for j, o in zip(features, objective) if o == best)
+                          ) if objective else (None, -1)
+        best, j = info.stump
+        return (best, j) if best is not None and best < leaf else (leaf, -1)
 
     def optimal_tree(self, node: int, depth: int):
         """The optimal tree (feature indices) of a solved subproblem."""
@@ -304,8 +405,8 @@ class TreeSpace:
             if depth == 0 or budget < self.split_lower_bound(info):
                 continue
             sub = child_depth(depth)
-            if sub == 0:  # leaf children: nothing below them to plan
-                continue
+            if sub == 0 or (sub == 1 and self._compiled_depth_two(budget)):
+                continue  # leaf children, or stump problems counted by their parent
             for _, left, right in self.splits(node, info):
                 left_opt, right_opt = self.optimum(left, sub), self.optimum(right, sub)
                 if left_opt + right_opt > budget:
@@ -331,8 +432,20 @@ class TreeSpace:
         if leaf <= budget:
             counts[leaf] += 1
         record = LevelRecord(budget, counts, leaf, info.label)
-        if depth != 0 and budget >= self.split_lower_bound(info):
+        if depth == 1 and budget >= self.split_lower_bound(info):
+            # children are leaves: each split is one tree, unless both leaves agree
+            for j, objective, same_label in zip(*self._two_leaves(node, info)):
+                if objective <= budget and not same_label:
+                    left_node = node & self.feature_bits[j]
+                    counts[objective] += 1
+                    record.splits.append((j, (left_node, 0), (node ^ left_node, 0)))
+        elif depth == 2 and budget >= self.split_lower_bound(info) \
+                and self._compiled_depth_two(budget):
+            self._count_depth_two(node, info, budget, counts, record)
+        elif depth != 0 and budget >= self.split_lower_bound(info):
             sub = child_depth(depth)
+            if depth == 2:
+                self._prepare_children(node, info)
             for j, left_node, right_node in self.splits(node, info):
                 left_opt = self.optimum(left_node, sub)
                 right_opt = self.optimum(right_node, sub)
@@ -344,27 +457,88 @@ class TreeSpace:
                 record.splits.append((j, (left_node, sub), (right_node, sub)))
         record.counts = {o: c for o, c in counts.items() if c > 0}
         record.sorted_objectives = sorted(record.counts)
+        record.items = [(o, record.counts[o]) for o in record.sorted_objectives]
         self._levels[(node, depth)] = record
         return record
 
+    def _compiled_depth_two(self, budget: int) -> bool:
+        """Whether :meth:`_count_depth_two` counts subproblems two levels above the
+        leaves (numba backend, objectives of up to 4 leaves and the budget in int64)."""
+        return self._small_depth_two and budget < 2**62 and self._kernels()[2] is not None
+
+    def _count_depth_two(self, node: int, info: NodeInfo, budget: int, counts,
+                         record: LevelRecord) -> None:
+        """The trees of a subproblem two levels above the leaves, all splits in one
+        compiled call (``_numba_kernels.stump_pair_counts``), without a level record
+        per child: those are made on demand by :meth:`record`, for the budget
+        noted here, and count the same trees."""
+        self._prepare_children(node, info)
+        splits = self.splits(node, info)
+        if not splits:
+            return
+        objective, same_label, n_valid, least = info.pair_table
+        cache = self._info
+        sizes = np.array([(cache[t].n_samples, cache[t].n_positive) for _, t, _ in splits]
+                         + [(cache[f].n_samples, cache[f].n_positive) for _, _, f in splits],
+                         dtype=np.int64)
+        n, positive = sizes[:, 0], sizes[:, 1]
+        leaf = np.minimum(positive, n - positive) * self.error_cost + self.leaf_cost
+        # a child's optimum (as optimum(child, 1)): its leaf or its best stump
+        optimum = np.where(n_valid > 0, np.minimum(leaf, least), leaf)
+        objectives, numbers, used = self._kernels()[2](
+            objective, same_label, n_valid, leaf, (2 * positive >= n).astype(np.int64),
+            optimum, budget)
+        optimum = optimum.tolist()
+        for value, number in zip(objectives.tolist(), numbers.tolist()):
+            counts[value] += number
+        n_splits = len(splits)
+        for s in np.flatnonzero(used).tolist():
+            j, left_node, right_node = splits[s]
+            record.splits.append((j, (left_node, 1), (right_node, 1)))
+            for key, child_budget in (((left_node, 1), budget - optimum[s + n_splits]),
+                                      ((right_node, 1), budget - optimum[s])):
+                if child_budget > self._child_budgets.get(key, -1):
+                    self._child_budgets[key] = child_budget
+                    old = self._levels.get(key)
+                    if old is not None and old.budget < child_budget:
+                        del self._levels[key]  # rebuilt on demand for the larger budget
+
     @staticmethod
     def _convolve(counts, left: LevelRecord, right: LevelRecord, budget: int) -> None:
-        right_objectives = right.sorted_objectives
-        for left_obj in left.sorted_objectives:
-            room = budget - left_obj
-            if room < right_objectives[0]:
-                break
-            left_count = left.counts[left_obj]
-            for right_obj in right_objectives:
-                if right_obj > room:
+        """Add to ``counts`` the pairs (left tree, right tree) within ``budget``, by
+        objective, less the (leaf, leaf) pair of one label."""
+        right_items = right.items
+        if right_items:
+            smallest = right_items[0][0]
+            for left_obj, left_count in left.items:
+                room = budget - left_obj
+                if room < smallest:
                     break
-                counts[left_obj + right_obj] += left_count * right.counts[right_obj]
+                for right_obj, right_count in right_items:
+                    if right_obj > room:
+                        break
+                    counts[left_obj + right_obj] += left_count * right_count
         if (left.label == right.label
                 and left.leaf_objective + right.leaf_objective <= budget):
             counts[left.leaf_objective + right.leaf_objective] -= 1
 
     def record(self, memo_key) -> LevelRecord:
-        return self._levels[memo_key]
+        """The level record of a counted subproblem; a leaf-only subproblem (depth 0)
+        that the depth-1 shortcut of :meth:`levels` skipped, or a stump problem
+        (depth 1) that :meth:`_count_depth_two` counted, is recorded on demand."""
+        found = self._levels.get(memo_key)
+        if found is None:
+            node, depth = memo_key
+            if depth == 1 and memo_key in self._child_budgets:  # see _count_depth_two
+                return self.levels(node, 1, self._child_budgets[memo_key])
+            if depth != 0:
+                raise KeyError(memo_key)
+            info = self.info(node)
+            leaf = self.leaf_objective(info)
+            found = LevelRecord(leaf, {leaf: 1}, leaf, info.label, sorted_objectives=[leaf],
+                                items=[(leaf, 1)])
+            self._levels[memo_key] = found
+        return found
 
     def blocks(self, memo_key, objective) -> list:
         """Parts of the set of trees with exactly this objective, in a fixed order (cached).
@@ -379,10 +553,10 @@ class TreeSpace:
         cached = self._blocks.get((memo_key, objective))
         if cached is not None:
             return cached
-        record = self._levels[memo_key]
+        record = self.record(memo_key)
         found = [("leaf", record.label)] if record.leaf_objective == objective else []
         for feature, left_key, right_key in record.splits:
-            left, right = self._levels[left_key], self._levels[right_key]
+            left, right = self.record(left_key), self.record(right_key)
             lefts, rights = left.sorted_objectives, right.sorted_objectives
             if not lefts or not rights:
                 continue
