@@ -136,7 +136,26 @@ def test_gate_follows_surrogate_r2(small_model):
                                       **SMALL)
     model.fit(*parabola())
     r2 = model.history_.dropna(subset=["surrogate_r2"])
-    np.testing.assert_array_equal(r2["penalty_on"], r2["surrogate_r2"] >= threshold)
+    # the gate latches: off until the first refit that reaches the threshold, on after
+    passed = (r2["surrogate_r2"] >= threshold).to_numpy()
+    assert passed.any() and not passed.all()
+    np.testing.assert_array_equal(r2["penalty_on"].to_numpy(), np.maximum.accumulate(passed))
+
+
+def test_surrogate_on_predictions_switches_on_and_moves_the_network(parabola_data):
+    X, y = parabola_data
+    plain = TreeRegularizedClassifier(strength=0.0, random_state=3, **SMALL).fit(X, y)
+    model = TreeRegularizedClassifier(strength=0.5, min_surrogate_r2=-100.0, random_state=3,
+                                      surrogate_input="predictions", **SMALL).fit(X, y)
+    on = model.history_["penalty_on"].to_numpy(dtype=bool)
+    assert not on[0] and on[-1]
+    assert np.all(np.diff(on.astype(int)) >= 0)  # latched once on
+    assert np.isfinite(model.surrogate_r2_)
+    # identical up to the epoch that switched the penalty on, different afterwards
+    switch = int(np.argmax(on))
+    np.testing.assert_array_equal(model.history_["apl"].iloc[:switch + 1],
+                                  plain.history_["apl"].iloc[:switch + 1])
+    assert not np.allclose(model.network_weights_["W0"], plain.network_weights_["W0"])
 
 
 # -- training ----------------------------------------------------------------------------

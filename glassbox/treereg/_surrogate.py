@@ -108,11 +108,12 @@ class APLSurrogate:
     def fit(self, weights, apl, *, steps: int | None = None) -> APLSurrogate:
         """Full-batch Adam on standardized (weights, APL) pairs.
 
-        ``steps`` defaults to 200 for the first fit and 60 for warm-started refits.
+        ``steps`` defaults to 300 for the first fit and 150 for warm-started refits
+        (60 left the held-out R^2 on the parabola at 0.76, 150 reached 0.86).
         """
         torch = self._torch
         if steps is None:
-            steps = 200 if self.x_mean is None else 60
+            steps = 300 if self.x_mean is None else 150
         W = np.asarray(weights, dtype=float)
         y = np.asarray(apl, dtype=float)
         self.x_mean = torch.as_tensor(W.mean(axis=0))
