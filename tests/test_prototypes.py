@@ -20,9 +20,9 @@ from glassbox.prototypes import (  # noqa: E402
 )
 
 SMALL = dict(prototypes_per_class=3, prototype_dim=8, width=8, warm_epochs=1, joint_epochs=6,
-             push_every=3, batch_size=64, learning_rate=1e-2)
-# For tests about the pipeline rather than accuracy: two epochs.
-TWO_EPOCHS = dict(SMALL, warm_epochs=0, joint_epochs=2, push_every=1)
+             push_every=3, tied_epochs=2, batch_size=64, learning_rate=1e-2)
+# For tests about the pipeline rather than accuracy: two epochs, free prototypes to the end.
+TWO_EPOCHS = dict(SMALL, warm_epochs=0, joint_epochs=2, push_every=1, tied_epochs=0)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -243,6 +243,30 @@ def test_custom_backbone_and_dataset_input(digits3, tmp_path):
     loaded = ProtoPNetClassifier.load(tmp_path / "custom.pt", backbone=_TinyBackbone())
     np.testing.assert_array_equal(loaded.decision_function(X[150:]),
                                   model.decision_function(X[150:]))
+
+
+def test_tied_epochs_make_the_final_push_lossless(digits3):
+    X, y = digits3
+    logits, tied = {}, {}
+
+    def record(stage, model):
+        logits[stage] = model.decision_function(X[200:260])
+        tied[stage] = model.network_.tied_images is not None
+
+    model = ProtoPNetClassifier(**dict(TWO_EPOCHS, joint_epochs=3, tied_epochs=2),
+                                random_state=5, callback=record).fit(X[:200], y[:200])
+    # Before push the network was still tied to its sources; push found every prototype on
+    # its source patch, so the network's scores did not move (the prototypes went through
+    # float32 once: the similarity near distance 0 amplifies that rounding a little).
+    assert tied == {"warm": False, "joint": True, "push": False, "last_layer": False}
+    assert np.abs(logits["joint"]).max() > 1
+    np.testing.assert_allclose(logits["push"], logits["joint"], rtol=0, atol=1e-3)
+    np.testing.assert_array_equal(logits["push"].argmax(1), logits["joint"].argmax(1))
+    assert model.validation_accuracy_["push"] == model.validation_accuracy_["joint"]
+    assert np.all(model.push_distances_ < 1e-10)
+    assert len(model.history_["joint_validation_accuracy"]) == 3
+    # The tie is a training device: nothing of it is saved.
+    assert not any(name.startswith("tied") for name in model.network_.state_dict())
 
 
 def test_pruning_keeps_every_class(digits3):

@@ -99,11 +99,13 @@ class ProtoPNetClassifier(GlassboxClassifier):
     ``W`` is the solution of a convex problem, solved exactly.
 
     Training follows ProtoPNet (Chen et al., NeurIPS 2019): warm-up of the
-    add-on layers and prototypes, joint training of everything with
-    cross-entropy + ``cluster_weight`` x cluster cost - ``separation_weight`` x
-    separation cost + ``l1_weight`` x L1 of wrong-class connections, push, then
-    the last layer, then optional pruning. A stratified validation split picks
-    the joint-training epoch (never any test data).
+    add-on layers and prototypes (which start on real own-class patches),
+    joint training of everything with cross-entropy + ``cluster_weight`` x
+    cluster cost - ``separation_weight`` x separation cost + ``l1_weight`` x L1
+    of wrong-class connections (its last ``tied_epochs`` with each prototype
+    tied to a real patch), push, then the last layer, then optional pruning. A
+    stratified validation split picks the joint-training epoch (never any test
+    data).
 
     Input: arrays of shape (n, C, H, W) or (n, H, W) (one channel), or a torch
     ``Dataset`` of ``(image, label)`` pairs. A 2-D table (n, d) is read as n
@@ -121,6 +123,11 @@ class ProtoPNetClassifier(GlassboxClassifier):
         None builds a small CNN sized from the input (see ``width``).
     width : int, default=16
         Channels of the default backbone's first conv (the others use ``2 * width``).
+    pretrain_epochs : int, default=0
+        Epochs training the backbone alone with cross-entropy through a
+        temporary linear head, before the warm-up: a stand-in for the
+        ImageNet-pretrained backbones of the paper when the backbone starts
+        from scratch (the prototype layer learns features slowly).
     warm_epochs : int, default=5
         Epochs training only the add-on layers and prototypes.
     joint_epochs : int, default=20
@@ -208,9 +215,11 @@ class ProtoPNetClassifier(GlassboxClassifier):
         "prototype_dim": [Interval(Integral, 1, None, closed="left")],
         "backbone": [None, HasMethods(["forward", "parameters"])],
         "width": [Interval(Integral, 1, None, closed="left")],
+        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
         "warm_epochs": [Interval(Integral, 0, None, closed="left")],
         "joint_epochs": [Interval(Integral, 0, None, closed="left")],
         "push_every": [None, Interval(Integral, 1, None, closed="left")],
+        "tied_epochs": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "cluster_weight": [Interval(Real, 0, None, closed="left")],
@@ -230,7 +239,8 @@ class ProtoPNetClassifier(GlassboxClassifier):
     _expected_failed_checks: dict = {}
 
     def __init__(self, *, prototypes_per_class=10, prototype_dim=32, backbone=None, width=16,
-                 warm_epochs=5, joint_epochs=20, push_every=10, batch_size=64, learning_rate=2e-3,
+                 pretrain_epochs=0, warm_epochs=5, joint_epochs=20, push_every=10, tied_epochs=5,
+                 batch_size=64, learning_rate=2e-3,
                  cluster_weight=0.8, separation_weight=0.08, l1_weight=1e-4,
                  last_layer_l2=1e-2, last_layer_solver="lbfgs", prune=False, prune_k=6,
                  prune_min_own=3, validation_fraction=0.1, device="auto", random_state=None,
@@ -239,9 +249,11 @@ class ProtoPNetClassifier(GlassboxClassifier):
         self.prototype_dim = prototype_dim
         self.backbone = backbone
         self.width = width
+        self.pretrain_epochs = pretrain_epochs
         self.warm_epochs = warm_epochs
         self.joint_epochs = joint_epochs
         self.push_every = push_every
+        self.tied_epochs = tied_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.cluster_weight = cluster_weight
@@ -261,8 +273,8 @@ class ProtoPNetClassifier(GlassboxClassifier):
     @classmethod
     def _test_instance(cls):
         return cls(prototypes_per_class=2, prototype_dim=8, width=8, warm_epochs=0,
-                   joint_epochs=8, push_every=None, batch_size=128, learning_rate=2e-2,
-                   random_state=0)
+                   joint_epochs=8, push_every=None, tied_epochs=2, batch_size=128,
+                   learning_rate=2e-2, random_state=0)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -391,6 +403,12 @@ class ProtoPNetClassifier(GlassboxClassifier):
             if self.callback is not None:
                 self.callback(stage, self)
 
+        nw.pretrain_backbone(net.backbone, x_train, y_train, n_classes=n_classes,
+                             epochs=self.pretrain_epochs, batch_size=self.batch_size,
+                             learning_rate=self.learning_rate, generator=generator)
+        # Start the prototypes on real own-class patches: drawn uniformly in [0, 1]^D they lie
+        # far from the latent cloud, where every image is about equally similar to them.
+        nw.push_prototypes(net, x_train, y_train)
         warm_parameters = [*net.add_on.parameters(), net.prototypes]
         nw.train_stage(net, warm_parameters, x_train, y_train, epochs=self.warm_epochs,
                        on_epoch=lambda e, loss: self.history_["warm_loss"].append(loss),
@@ -398,10 +416,11 @@ class ProtoPNetClassifier(GlassboxClassifier):
         finish_stage("warm")
 
         best = {"accuracy": -1.0, "state": None}
+        tied_epochs = min(self.tied_epochs, self.joint_epochs)
 
-        def select_epoch(epoch, loss):
+        def select_epoch(epoch, loss, tied):
             self.history_["joint_loss"].append(loss)
-            if self.push_every and (epoch + 1) % self.push_every == 0:
+            if not tied and self.push_every and (epoch + 1) % self.push_every == 0:
                 nw.push_prototypes(net, x_train, y_train)
             if len(validation):
                 accuracy = network_accuracy(x_val, y_val)
@@ -409,12 +428,29 @@ class ProtoPNetClassifier(GlassboxClassifier):
                 if accuracy > best["accuracy"]:
                     best.update(accuracy=accuracy, state=copy.deepcopy(net.state_dict()))
 
-        nw.train_stage(net, net.parameters(), x_train, y_train, epochs=self.joint_epochs,
-                       on_epoch=select_epoch, **train_args)
+        nw.train_stage(net, net.parameters(), x_train, y_train,
+                       epochs=self.joint_epochs - tied_epochs,
+                       on_epoch=lambda e, loss: select_epoch(e, loss, False), **train_args)
         if best["state"] is not None:
             net.load_state_dict(best["state"])
+        if tied_epochs:
+            # Go on from the best free network with every prototype tied to the patch it is
+            # pushed onto; the epoch is then chosen among tied networks only, each of which
+            # has real training patches as prototypes, so the final push moves (almost) nothing.
+            sources = nw.push_prototypes(net, x_train, y_train)
+            used, index = np.unique(sources[:, 0], return_inverse=True)
+            net.tie_prototypes(x_train[torch.as_tensor(used, device=device)],
+                               np.column_stack([index, sources[:, 1:]]))
+            best.update(accuracy=-1.0, state=None)
+            nw.train_stage(net, [p for name, p in net.named_parameters() if name != "prototypes"],
+                           x_train, y_train, epochs=tied_epochs,
+                           on_epoch=lambda e, loss: select_epoch(e, loss, True), **train_args)
+            if best["state"] is not None:
+                net.load_state_dict(best["state"])  # the tie is kept: the state is the weights
         finish_stage("joint")
 
+        net.eval()
+        net.untie_prototypes()
         sources = nw.push_prototypes(net, x_train, y_train)
         sources[:, 0] = train[sources[:, 0]]
         finish_stage("push", sources)

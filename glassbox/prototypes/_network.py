@@ -21,10 +21,22 @@ PREDICT_BATCH = 512
 
 
 def reset_parameters(module: nn.Module, generator: torch.Generator) -> None:
-    """Re-draw conv / linear weights as torch's defaults do, from a local generator."""
+    """Re-draw conv / linear weights from a local generator.
+
+    Convolutions get He initialization (normal, fan-in, ReLU gain), which keeps
+    the scale of activations through the ReLU layers. Torch's default (uniform,
+    a = sqrt(5)) shrinks it about 2.5 times per layer: after four layers the
+    sigmoid latent patches of a fresh network are all 0.5 +- 0.03, every patch is
+    about equally far from every prototype, and the prototype layer learns very
+    slowly (MNIST: 0.66 validation accuracy after 10 epochs instead of 0.9+).
+    Linear layers keep torch's default; biases are drawn as torch's defaults do.
+    """
     for layer in module.modules():
-        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+        if isinstance(layer, nn.Conv2d):
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)
+        elif isinstance(layer, nn.Linear):
             nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+        if isinstance(layer, (nn.Conv2d, nn.Linear)):
             if layer.bias is not None:
                 fan_in = layer.weight[0].numel()
                 bound = 1 / math.sqrt(fan_in)
@@ -36,7 +48,10 @@ def default_backbone(input_shape, width: int) -> nn.Sequential:
     """A small CNN sized from the input: 3x3 convs, pooled down to at most 7x7 patches.
 
     Grids of height or width below 3 use kernel size 1 along that axis, so a
-    (d, 1, 1) "image" (a table row) gets a small multilayer perceptron.
+    (d, 1, 1) "image" (a table row) gets a small multilayer perceptron. Inputs
+    larger than 14 are pooled right after the first conv: the wider convs then
+    run at a quarter of the pixels (for 28 x 28 images a third of the
+    multiply-adds of convolving at full size, at the same accuracy).
     """
     channels, height, width_px = input_shape
     kernel = (3 if height >= 3 else 1, 3 if width_px >= 3 else 1)
@@ -45,8 +60,12 @@ def default_backbone(input_shape, width: int) -> nn.Sequential:
     def block(c_in, c_out):
         return [nn.Conv2d(c_in, c_out, kernel, padding=padding), nn.ReLU()]
 
-    layers = block(channels, width) + block(width, 2 * width)
+    layers = block(channels, width)
     size = max(height, width_px)
+    if size > 14:
+        layers.append(nn.MaxPool2d(2, ceil_mode=True))
+        size = math.ceil(size / 2)
+    layers += block(width, 2 * width)
     while size > 7:
         layers.append(nn.MaxPool2d(2, ceil_mode=True))
         size = math.ceil(size / 2)
@@ -83,9 +102,42 @@ class ProtoPNet(nn.Module):
         self.prototypes = nn.Parameter(torch.zeros(n_prototypes, prototype_dim))
         self.last_layer = nn.Linear(n_prototypes, n_classes, bias=False)
         self.register_buffer("prototype_class", torch.as_tensor(prototype_class, dtype=torch.long))
+        # Not persistent: the tie is a training device, never part of a saved model.
+        self.register_buffer("tied_images", None, persistent=False)
+        self.register_buffer("tied_sources", None, persistent=False)
 
     def latent(self, x):
         return self.add_on(self.backbone(x))
+
+    def tie_prototypes(self, images, sources) -> None:
+        """Make prototype j the latent patch (row, col) of training image j, as the net learns.
+
+        ``images`` (m, C, H, W) holds the distinct source images and ``sources``
+        (P, 3) gives, per prototype, the index into ``images``, the patch row and
+        the patch col. While tied, :meth:`current_prototypes` recomputes every
+        prototype from its source image with the current weights (gradients flow
+        into the backbone through it), so the network trained is at every step
+        one whose prototypes are real training patches: a push after tied
+        training finds each prototype at distance 0 from its source.
+        """
+        self.tied_images = images
+        self.tied_sources = torch.as_tensor(sources, dtype=torch.long, device=images.device)
+
+    def untie_prototypes(self) -> None:
+        """Store the tied prototypes as free parameters again (no-op when not tied)."""
+        if self.tied_images is not None:
+            with torch.no_grad():
+                self.prototypes.copy_(self.current_prototypes().to(self.prototypes.dtype))
+        self.tied_images = None
+        self.tied_sources = None
+
+    def current_prototypes(self):
+        """The prototype vectors (P, D): the free parameters, or the tied source patches."""
+        if self.tied_images is None:
+            return self.prototypes
+        latent = self.latent(self.tied_images.to(self.prototypes.dtype))
+        image, row, col = self.tied_sources.unbind(dim=1)
+        return latent[image, :, row, col]
 
     def distance_maps(self, z):
         """Squared L2 distance of every prototype to every latent patch, (n, P, rows, cols).
@@ -96,7 +148,7 @@ class ProtoPNet(nn.Module):
         # Float64: the expanded form cancels catastrophically near d = 0, exactly where
         # the similarity log((d + 1) / (d + 1e-4)) is most sensitive.
         z = z.double()
-        prototypes = self.prototypes.double()
+        prototypes = self.current_prototypes().double()
         z_sq = (z * z).sum(dim=1, keepdim=True)
         cross = F.conv2d(z, prototypes[:, :, None, None])
         p_sq = (prototypes * prototypes).sum(dim=1)[None, :, None, None]
@@ -196,6 +248,34 @@ def train_stage(net, parameters, x, y, *, epochs, batch_size, learning_rate, gen
         if on_epoch is not None:
             on_epoch(epoch, total / n)
     net.eval()
+
+
+def pretrain_backbone(backbone, x, y, *, n_classes, epochs, batch_size, learning_rate,
+                      generator):
+    """Train the backbone alone, through a temporary linear head, with cross-entropy.
+
+    The paper starts from ImageNet-pretrained backbones; a backbone trained from
+    scratch gets its features here instead, which a plain CNN learns in a few
+    epochs, while the prototype layer (one patch per prototype and image gets a
+    gradient) learns them slowly. The head is discarded.
+    """
+    if epochs == 0:
+        return
+    channels, rows, cols = output_channels(backbone, tuple(x.shape[1:]))
+    head = nn.Linear(channels * rows * cols, n_classes).to(x.device)
+    reset_parameters(head, generator)
+    model = nn.Sequential(backbone, nn.Flatten(), head)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    model.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(y), generator=generator).to(x.device)
+        for start in range(0, len(y), batch_size):
+            batch = order[start:start + batch_size]
+            loss = F.cross_entropy(model(x[batch]), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    backbone.eval()
 
 
 @torch.no_grad()
