@@ -113,6 +113,31 @@ def test_distiller_beats_plain_cart_on_a_curved_boundary():
     assert np.mean(wins) > 0.01, wins
 
 
+def test_lookahead_tree_is_a_plain_sklearn_tree_never_worse_than_greedy_cart():
+    from glassbox.distill._lookahead import lookahead_tree
+    from glassbox.distill._trees import tree_from_state, tree_to_state
+
+    rng = np.random.default_rng(0)
+    gains = []
+    for _ in range(3):
+        X = rng.uniform(0, 1, size=(400, 4))
+        # A checkerboard with a decoy: the greedy root split is not the one that pays.
+        y = (((X[:, 0] > 0.5) ^ (X[:, 1] > 0.5)) | (X[:, 2] > 0.95)).astype(int)
+        cart = DecisionTreeClassifier(max_depth=3, criterion="entropy", random_state=0).fit(X, y)
+        tree = lookahead_tree(X, y, 2, max_depth=3, random_state=0)
+        assert isinstance(tree, DecisionTreeClassifier) and tree.get_depth() <= 3
+        ours, greedy = np.mean(tree.predict(X) == y), np.mean(cart.predict(X) == y)
+        # Greedy CART's own splits are among the candidates, so lookahead cannot do worse.
+        assert ours >= greedy
+        gains.append(ours - greedy)
+        # The assembled node arrays survive the JSON round trip and agree with apply().
+        again = tree_from_state(json.loads(json.dumps(tree_to_state(tree))))
+        assert np.array_equal(again.predict(X), tree.predict(X))
+        proba = tree.predict_proba(X)
+        assert np.allclose(proba.sum(axis=1), 1.0)
+    assert max(gains) > 0.1, gains
+
+
 def test_distiller_attributes_delegation_and_round_trip(tmp_path):
     X, y = make_classification(400, 6, random_state=0)
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
@@ -224,6 +249,20 @@ def test_local_surrogate_recovers_a_linear_logit_exactly():
     # Explaining class 0 flips every slope.
     other = local.local_models(X[:10], target=0)
     assert np.allclose(other.coef, -model.coef_[0], rtol=1e-4, atol=1e-6)
+
+
+def test_local_surrogate_slopes_of_a_confident_teacher_are_not_clipped_away():
+    X, model = _linear_logit_teacher()
+    model.coef_ = model.coef_ * 8  # logits of 20-60 on most rows: p within 1e-9 of 0 or 1
+    z = model.decision_function(X)
+    rows = X[(z < -17) & (z > -60)][:10]
+    assert len(rows) >= 5
+    # Class 0 is predicted; its logit is -z, whose slopes are -coef_ exactly.
+    models = LocalSurrogate(model, max_features=6, alpha=0.0, random_state=0).fit(X) \
+        .local_models(rows)
+    assert np.all(models.target == 0)
+    assert np.allclose(models.coef, -model.coef_[0], rtol=1e-3, atol=1e-4)
+    assert np.allclose(models.logit, -model.decision_function(rows), rtol=1e-6)
 
 
 def test_local_surrogate_sparse_selection_is_stable_across_seeds():

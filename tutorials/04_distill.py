@@ -39,7 +39,9 @@ print(f"network accuracy on held-out rows: {network.score(X_test, y_test):.3f}")
 #
 # `Distiller` fits the tree on the network's labels, then synthesizes new inputs inside
 # each leaf of the tree (from a Gaussian-mixture density of the data), asks the network
-# about them and refits. `fidelity_` is the agreement with the network on real rows that
+# about them and refits; the final tree picks its top two levels of splits by lookahead
+# (several candidate splits, each completed greedily, the best kept).
+# `fidelity_` is the agreement with the network on real rows that
 # were held out from all of this, with a 95% Wilson interval, and `boundary_fidelity_` the
 # agreement on the quarter of them nearest the network's decision boundary.
 

@@ -25,6 +25,7 @@ from sklearn.tree import DecisionTreeClassifier
 from glassbox._base import Condition
 from glassbox.distill._distiller import Distiller
 from glassbox.distill._sampler import inside_float32, leaf_boxes
+from glassbox.distill._teacher import logit_of, one_blas_thread
 
 
 @dataclass
@@ -115,9 +116,17 @@ def _as_row(model, x) -> tuple[np.ndarray, list]:
     return values, names
 
 
+@functools.lru_cache(maxsize=32)
+def _constant(n: int, value) -> np.ndarray:
+    """A read-only array of ``n`` copies of ``value`` (shared: built once per length)."""
+    out = np.full(n, value)
+    out.flags.writeable = False
+    return out
+
+
 def _weights(names, cost, X_reference) -> np.ndarray:
     if cost == "l1":
-        return np.ones(len(names))
+        return _constant(len(names), 1.0)
     if cost != "mad":
         raise ValueError(f"cost must be 'l1' or 'mad', got {cost!r}.")
     if X_reference is None:
@@ -185,7 +194,7 @@ def _is_whole(v) -> bool:
 
 def _check_immutable(immutable, names):
     if not immutable:
-        return np.zeros(len(names), dtype=bool)
+        return _constant(len(names), False)
     immutable = [str(c) for c in immutable]
     unknown = [c for c in immutable if c not in names]
     if unknown:
@@ -255,49 +264,110 @@ def _verify(model, values, names, target_index) -> bool:
 _TREE_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _tree_regions(model):
-    """(lo, hi, leaf class index) of every leaf, float32-safe; cached per fitted tree."""
+class _TreeBoxes:
+    """Every leaf of a fitted sklearn tree as a float32-safe box, built once per tree.
+
+    A query then costs a handful of vectorized operations on the boxes of the wanted
+    class (grouped by class in advance) and a walk down the tree for the prediction,
+    with no per-leaf Python.
+    """
+
+    def __init__(self, model):
+        tree = model.tree_
+        leaves, lo, hi = leaf_boxes(tree)
+        self.lo, self.hi = inside_float32(lo, hi)
+        # Integer columns take the whole numbers inside each box.
+        self.lo_int, self.hi_int = np.ceil(self.lo), np.floor(self.hi)
+        self.leaf_class = np.argmax(tree.value[leaves, 0, :], axis=1)
+        self.by_class = {int(c): np.flatnonzero(self.leaf_class == c)
+                         for c in range(tree.value.shape[2])}
+        self.others = {c: np.flatnonzero(self.leaf_class != c) for c in self.by_class}
+        self._grouped = {}
+        self.position = {int(leaf): k for k, leaf in enumerate(leaves)}
+        self.left = tree.children_left.tolist()
+        self.right = tree.children_right.tolist()
+        self.feature = tree.feature.tolist()
+        self.threshold = tree.threshold.tolist()
+
+    def predict_index(self, x) -> int:
+        """Class index of the leaf holding ``x``: a walk down the tree, comparing in
+        float32 as sklearn does."""
+        v = x.astype(np.float32).tolist()
+        left, right, feature, threshold = self.left, self.right, self.feature, self.threshold
+        node = 0
+        while left[node] != -1:
+            node = left[node] if v[feature[node]] <= threshold[node] else right[node]
+        return int(self.leaf_class[self.position[node]])
+
+    def group(self, key, rows):
+        """The boxes of ``rows`` as ``(bounds, bounds_int, rows)``, cached under ``key``:
+        ``bounds`` is ``[lo, -hi]`` side by side (n_rows, 2p), so that one subtraction of
+        ``[x, -x]`` gives how far x lies below and above every box; ``bounds_int`` the
+        same for whole-number columns."""
+        boxes = self._grouped.get(key)
+        if boxes is None:
+            boxes = (np.hstack([self.lo[rows], -self.hi[rows]]),
+                     np.hstack([self.lo_int[rows], -self.hi_int[rows]]), np.asarray(rows))
+            self._grouped[key] = boxes
+        return boxes
+
+
+def _tree_boxes(model) -> _TreeBoxes:
     cached = _TREE_CACHE.get(model)
     if cached is not None and cached[0] is model.tree_:
         return cached[1]
-    leaves, lo, hi = leaf_boxes(model.tree_)
-    lo, hi = inside_float32(lo, hi)
-    classes = np.argmax(model.tree_.value[leaves, 0, :], axis=1)
-    regions = (lo, hi, classes)
-    _TREE_CACHE[model] = (model.tree_, regions)
-    return regions
+    boxes = _TreeBoxes(model)
+    _TREE_CACHE[model] = (model.tree_, boxes)
+    return boxes
 
 
-def _leaf_class(values, lo, hi, classes) -> int:
-    """The class of the leaf holding ``values`` (compared in float32, as sklearn does)."""
-    v = values.astype(np.float32).astype(float)
-    return int(classes[np.argmax(np.all((v >= lo) & (v <= hi), axis=1))])
+def _mask(flags):
+    """A boolean column mask, or None when it selects nothing (the common case, skipped)."""
+    return flags if np.count_nonzero(flags) else None
 
 
-def _project_boxes(x, lo, hi, weights, integer, immutable):
-    """Cheapest point of each box and its cost (inf when an immutable column is outside)."""
-    if integer.any():
-        lo = np.where(integer, np.ceil(lo), lo)
-        hi = np.where(integer, np.floor(hi), hi)
-    point = np.clip(x, lo, hi)
-    cost = np.abs(point - x) @ weights
-    feasible = np.all(lo <= hi, axis=1)
-    if immutable.any():
-        feasible &= np.all((point == x) | ~immutable, axis=1)
-    return point, np.where(feasible, cost, np.inf)
+def _box_costs(x, boxes, weights, integer, immutable):
+    """Cost of the cheapest point of each box (inf where an immutable column would move or
+    an integer column has no whole value inside), and the boxes' effective bounds.
+
+    ``integer`` / ``immutable`` are boolean masks, or None when no column is one."""
+    bounds, bounds_int, _ = boxes
+    p = len(x)
+    if integer is not None:
+        bounds = np.where(np.concatenate([integer, integer]), bounds_int, bounds)
+    # The L1 distance to a box is separable: per column, how far x lies below it or above
+    # it (at most one of the two is positive), weighted.
+    distance = np.maximum(bounds - np.concatenate([x, -x]), 0.0)
+    cost = distance @ np.concatenate([weights, weights])
+    if integer is not None:
+        cost[np.any(bounds[:, :p] > -bounds[:, p:], axis=1)] = np.inf
+    if immutable is not None:
+        moved = distance[:, :p] + distance[:, p:]
+        cost[np.any(moved[:, immutable] > 0, axis=1)] = np.inf
+    return cost, bounds
+
+
+def _box_point(x, bounds, k):
+    """The cheapest point of box ``k`` (``bounds`` as returned by :func:`_box_costs`)."""
+    p = len(x)
+    return np.minimum(np.maximum(x, bounds[k, :p]), -bounds[k, p:])
 
 
 def _tree_counterfactual(model, x, names, target, weights, integer, immutable):
-    lo, hi, classes = _tree_regions(model)
-    prediction = _leaf_class(x, lo, hi, classes)
+    index = _tree_boxes(model)
+    prediction = index.predict_index(x)
     target_index = _resolve_target(model, prediction, target)
-    wanted = classes != prediction if target_index is None else classes == target_index
-    point, cost = _project_boxes(x, lo[wanted], hi[wanted], weights, integer, immutable)
-    if len(cost) == 0 or not np.isfinite(cost.min()):
+    boxes = (index.group(("other", prediction), index.others[prediction])
+             if target_index is None else
+             index.group(("class", target_index), index.by_class.get(target_index, [])))
+    if len(boxes[-1]) == 0:
         return _failure(model.classes_, target_index, "exact tree", names, x)
-    best = int(np.argmin(cost))
-    return _result(model.classes_, x, names, point[best], cost[best],
-                   int(classes[wanted][best]), True, "exact tree")
+    cost, bounds = _box_costs(x, boxes, weights, _mask(integer), _mask(immutable))
+    best = int(cost.argmin())
+    if not math.isfinite(cost[best]):
+        return _failure(model.classes_, target_index, "exact tree", names, x)
+    return _result(model.classes_, x, names, _box_point(x, bounds, best), cost[best],
+                   int(index.leaf_class[boxes[-1][best]]), True, "exact tree")
 
 
 # ---------------------------------------------------------------------------
@@ -563,17 +633,24 @@ class _BlackBoxIndex:
     def __init__(self, model, X_reference, names, random_state):
         self.names = names
         self.reference = _reference_frame(X_reference, names).to_numpy(dtype=float)
-        self.fingerprint = (self.reference.shape, float(self.reference.sum()))
+        self.fingerprint = (self.reference.shape, _checksum(self.reference))
+        # Greedy (no lookahead): the surrogate only proposes candidates, all of them checked.
         self.surrogate = Distiller(model, max_depth=6, n_queries=10 * len(self.reference),
-                                   max_rounds=1, random_state=random_state).fit(
+                                   max_rounds=1, lookahead=0, random_state=random_state).fit(
             pd.DataFrame(self.reference, columns=names))
         self.teacher = self.surrogate._teacher
         self.reference_label = self.teacher.label_index(self.reference)
         self.quantiles = np.quantile(self.reference, QUANTILES, axis=0)
         self.low, self.high = self.reference.min(axis=0), self.reference.max(axis=0)
         student = self.surrogate.student_
-        self.lo, self.hi, leaf_class = _tree_regions(student)
-        self.leaf_class = np.searchsorted(self.surrogate.classes_, student.classes_[leaf_class])
+        self.boxes = _tree_boxes(student)
+        self.leaf_class = np.searchsorted(self.surrogate.classes_,
+                                          student.classes_[self.boxes.leaf_class])
+
+
+def _checksum(values) -> float:
+    """Sum of the values in row-major order (the same number whatever the memory layout)."""
+    return float(np.ascontiguousarray(values, dtype=float).sum())
 
 
 def _black_box_index(model, X_reference, names, random_state):
@@ -583,8 +660,11 @@ def _black_box_index(model, X_reference, names, random_state):
     reference_shape = np.shape(X_reference)
     cached = _SURROGATES.get(model) if _weakrefable(model) else None
     if cached is not None and cached.fingerprint[0] == reference_shape:
-        ref = _reference_frame(X_reference, names).to_numpy(dtype=float)
-        if float(ref.sum()) == cached.fingerprint[1]:
+        # A numeric array is summed as it is; building a frame would cost more than a search.
+        numeric = isinstance(X_reference, np.ndarray) and X_reference.dtype.kind in "iuf"
+        ref = (X_reference if numeric
+               else _reference_frame(X_reference, names).to_numpy(dtype=float))
+        if _checksum(ref) == cached.fingerprint[1]:
             return cached
     index = _BlackBoxIndex(model, X_reference, names, random_state)
     if _weakrefable(model):
@@ -603,10 +683,21 @@ def _weakrefable(obj) -> bool:
 def _black_box_counterfactual(model, x, names, target, weights, integer, immutable,
                               X_reference, random_state):
     index = _black_box_index(model, X_reference, names, random_state)
+    # The search asks the model about a few hundred rows at a time: one BLAS thread.
+    with one_blas_thread(0):
+        return _search(index, x, names, target, weights, integer, immutable, random_state)
+
+
+def _search(index, x, names, target, weights, integer, immutable, random_state):
     teacher = index.teacher
     rng = np.random.default_rng(random_state)
     values = x.astype(float)
-    prediction = int(teacher.label_index(values[None])[0])
+    mutable = np.flatnonzero(~immutable)
+    # One call answers both the prediction at x and the central differences around it.
+    probes = (_gradient_probes(values, mutable, index) if teacher.has_proba
+              else np.empty((0, len(values))))
+    proba = teacher.proba(np.concatenate([values[None], probes]))
+    prediction = int(np.argmax(proba[0]))
     classes = teacher.classes_
     if target is None and len(classes) == 2:
         target_index = 1 - prediction
@@ -624,18 +715,20 @@ def _black_box_counterfactual(model, x, names, target, weights, integer, immutab
     candidates = []
     leaves = np.flatnonzero(wanted(index.leaf_class))
     if len(leaves):
-        point, cost = _project_boxes(values, index.lo[leaves], index.hi[leaves], weights,
-                                     integer, immutable)
+        cost, bounds = _box_costs(values, index.boxes.group(("wanted", target_index, prediction),
+                                                           leaves), weights, _mask(integer),
+                                  _mask(immutable))
         order = np.argsort(cost)[:N_LEAVES_TRIED]
-        projections = point[order[np.isfinite(cost[order])]]
+        order = order[np.isfinite(cost[order])]
+        projections = np.array([_box_point(values, bounds, k) for k in order]).reshape(
+            len(order), len(values))
         candidates.append(projections)
         # The same sparse moves, pushed further: the surrogate's boundary is only approximate.
         candidates.append((values + PUSHES[:, None, None] * (projections - values)[None])
                           .reshape(-1, len(values)))
-    mutable = np.flatnonzero(~immutable)
     good = np.flatnonzero(wanted(index.reference_label))
-    if len(mutable) and teacher.has_proba:
-        moves, ranked = _gradient_moves(teacher, values, mutable, weights, index,
+    if len(mutable) and len(probes):
+        moves, ranked = _gradient_moves(proba[1:], values, mutable, weights, index,
                                         target_index, prediction)
         candidates.append(moves)
         if len(good):
@@ -661,34 +754,46 @@ def _black_box_counterfactual(model, x, names, target, weights, integer, immutab
     if len(ok) == 0:
         return _failure(classes, target_index, "surrogate search", names, x)
     costs = np.abs(pool[ok] - values) @ weights
-    best = pool[ok[np.argmin(costs)]]
-    best = _shorten(teacher, values, best, wanted, integer)
-    best = _revert_changes(teacher, values, best, wanted, weights, integer)
-    reached = int(teacher.label_index(best[None])[0])
+    pick = ok[np.argmin(costs)]
+    # Every point below comes with the model's own label of it, from the batched call
+    # that tested it: the answer is verified without one more call.
+    best, reached = pool[pick], int(labels[pick])
+    best, reached = _shorten(teacher, values, best, reached, wanted, integer)
+    best, reached = _revert_changes(teacher, values, best, reached, wanted, weights, integer)
     valid = bool(wanted(reached))
     cost = float(np.abs(best - values) @ weights)
     return _result(classes, x, names, best, cost, reached, valid, "surrogate search")
 
 
-def _gradient_moves(teacher, x, mutable, weights, index, target_index, prediction):
-    """Moves along the features that change the model's logit most per unit of cost.
-
-    For a model that is linear near ``x``, the cheapest L1 move across the boundary
-    changes one feature only: the one with the largest |slope| / cost weight. The slopes
-    come from central differences (one batched call); the moves go along the best few
-    features alone and in pairs, in steps up to the edge of the reference data.
-    """
+def _probe_steps(index):
     span = index.high - index.low
-    h = np.where(span > 0, span, 1.0) * 1e-2
+    return np.where(span > 0, span, 1.0) * 1e-2
+
+
+def _gradient_probes(x, mutable, index):
+    """``x`` moved up, then down, by 1% of the reference range along each mutable column."""
+    h = _probe_steps(index)
     probes = np.repeat(x[None], 2 * len(mutable), axis=0)
     rows = np.arange(len(mutable))
     probes[rows, mutable] += h[mutable]
     probes[rows + len(mutable), mutable] -= h[mutable]
-    proba = np.clip(teacher.proba(probes), 1e-7, 1 - 1e-7)
+    return probes
+
+
+def _gradient_moves(proba, x, mutable, weights, index, target_index, prediction):
+    """Moves along the features that change the model's logit most per unit of cost.
+
+    For a model that is linear near ``x``, the cheapest L1 move across the boundary
+    changes one feature only: the one with the largest |slope| / cost weight. The slopes
+    come from central differences (``proba``: the model's answers on
+    :func:`_gradient_probes`); the moves go along the best few features alone and in
+    pairs, in steps up to the edge of the reference data.
+    """
+    h = _probe_steps(index)
     # Binary targets: the logit of the target class; otherwise: away from the prediction.
     k = target_index if target_index is not None else prediction
     sign = 1.0 if target_index is not None else -1.0
-    logit = sign * (np.log(proba[:, k]) - np.log1p(-proba[:, k]))
+    logit = sign * logit_of(proba, np.full(len(proba), k))
     slope = (logit[: len(mutable)] - logit[len(mutable):]) / (2 * h[mutable])
     gain = np.abs(slope) / weights[mutable]
     ranked = mutable[np.argsort(-gain)]
@@ -714,39 +819,44 @@ def _sparse_jumps(x, ranked, target_rows, rng, n=200, pool=10):
     return jumps
 
 
-def _shorten(teacher, x, point, wanted, integer, steps=16):
-    """Move the point back towards x as far as the model still agrees (one batched call)."""
+def _shorten(teacher, x, point, label, wanted, integer, steps=16):
+    """Move the point back towards x as far as the model still agrees (one batched call).
+
+    Returns the point and the model's label of it."""
     t = np.linspace(0, 1, steps + 1)[1:]
     line = x + t[:, None] * (point - x)
     line[:, integer] = np.round(line[:, integer])
-    ok = np.flatnonzero(wanted(teacher.label_index(line)))
-    return line[ok[0]] if len(ok) else point
+    labels = teacher.label_index(line)
+    ok = np.flatnonzero(wanted(labels))
+    return (line[ok[0]], int(labels[ok[0]])) if len(ok) else (point, label)
 
 
-def _revert_changes(teacher, x, point, wanted, weights, integer, rounds=2):
-    """Undo changes while the model still agrees: first the longest run of the cheapest
-    changes at once, then single changes (one batched call per step)."""
-    changed = np.flatnonzero(point != x)
-    if len(changed) > 1:
-        order = changed[np.argsort(np.abs(point - x)[changed] * weights[changed])]
-        trials = np.repeat(point[None], len(order), axis=0)
-        for k in range(1, len(order)):
-            trials[k, order[:k]] = x[order[:k]]
-        ok = np.flatnonzero(wanted(teacher.label_index(trials)))
-        if len(ok):
-            point = trials[ok.max()]
+def _revert_changes(teacher, x, point, label, wanted, weights, integer, rounds=1):
+    """Undo changes while the model still agrees. Each round is one batched call that
+    tries both the longest runs of the cheapest changes undone at once and every single
+    change undone, and keeps the cheapest point the model still puts in the target class.
+
+    Returns the point and the model's label of it."""
     for _ in range(rounds):
         changed = np.flatnonzero(point != x)
         if len(changed) <= 1:
             break
-        trials = np.repeat(point[None], len(changed), axis=0)
-        trials[np.arange(len(changed)), changed] = x[changed]
-        ok = np.flatnonzero(wanted(teacher.label_index(trials)))
+        order = changed[np.argsort(np.abs(point - x)[changed] * weights[changed])]
+        # Row k < len(order) undoes the k + 1 cheapest changes; the rest undo one each.
+        runs = np.repeat(point[None], len(order) - 1, axis=0)
+        undo = np.arange(len(order) - 1)[:, None] >= np.arange(len(order))[None]
+        runs[:, order] = np.where(undo, x[order], runs[:, order])
+        singles = np.repeat(point[None], len(changed), axis=0)
+        singles[np.arange(len(changed)), changed] = x[changed]
+        trials = np.concatenate([runs, singles])
+        labels = teacher.label_index(trials)
+        ok = np.flatnonzero(wanted(labels))
         if len(ok) == 0:
             break
         costs = np.abs(trials[ok] - x) @ weights
-        point = trials[ok[np.argmin(costs)]]
-    return point
+        k = ok[np.argmin(costs)]
+        point, label = trials[k], int(labels[k])
+    return point, label
 
 
 # ---------------------------------------------------------------------------

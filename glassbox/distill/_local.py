@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from glassbox._base import Explanation, Interval, check_numeric, make_rng
-from glassbox.distill._teacher import Teacher
+from glassbox.distill._teacher import Teacher, logit_of, one_blas_thread
 
 # Rows sent to the teacher in one call; bounds memory for large batches of explanations.
 TEACHER_BATCH_ROWS = 65536
@@ -53,27 +53,42 @@ class LocalModels:
 def _weighted_ridge(D, y, w, alpha, *, fit_intercept=True):
     """Batched closed-form ridge: D (n, m, p), y (n, m), w (n, m) -> (coef (n, p), intercept (n,)).
 
-    The intercept (if fitted) is not penalized.
+    The intercept (if fitted) is not penalized. Batched ``matmul`` rather than ``einsum``:
+    the (p, p) normal equations of every row come from one BLAS call.
     """
     sw = w / w.sum(axis=1, keepdims=True)
     if fit_intercept:
-        d_mean = np.einsum("nm,nmp->np", sw, D)
-        y_mean = np.einsum("nm,nm->n", sw, y)
+        d_mean = (sw[:, None, :] @ D)[:, 0]
+        y_mean = np.sum(sw * y, axis=1)
         D = D - d_mean[:, None, :]
         y = y - y_mean[:, None]
-    gram = np.einsum("nmp,nm,nmq->npq", D, sw, D)
+    weighted = np.swapaxes(D * sw[..., None], 1, 2)  # (n, p, m)
+    gram = weighted @ D
     gram += alpha * np.eye(D.shape[2])[None]
-    rhs = np.einsum("nmp,nm,nm->np", D, sw, y)
-    coef = np.linalg.solve(gram, rhs[..., None])[..., 0]
+    rhs = weighted @ y[..., None]
+    coef = np.linalg.solve(gram, rhs)[..., 0]
     if not fit_intercept:
         return coef, np.zeros(len(coef))
-    return coef, y_mean - np.einsum("np,np->n", coef, d_mean)
+    return coef, y_mean - np.sum(coef * d_mean, axis=1)
 
 
 def _pair_slopes(d, y_plus, y_minus, w, alpha):
     """Slopes from antithetic pairs: (f(x+d) - f(x-d)) / 2 = slope . d + odd-order terms only,
     so the curvature that makes single samples noisy cancels pair by pair."""
     return _weighted_ridge(d, (y_plus - y_minus) / 2, w, alpha, fit_intercept=False)[0]
+
+
+def _numeric_rows(X, estimator, *, reset):
+    """``check_numeric`` with a fast path: a finite numeric ndarray needs no per-column
+    pandas round trip (which costs milliseconds, more than an explanation itself); anything
+    else - frames, objects, NaN or inf - goes through the full check and its messages."""
+    if (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "iuf" and X.size
+            and np.isfinite(X).all()):
+        from sklearn.utils.validation import validate_data
+
+        validate_data(estimator, X, reset=reset, skip_check_array=True)
+        return X.astype(float, copy=False)
+    return check_numeric(X, estimator, reset=reset)
 
 
 def _top_k(coef, k):
@@ -166,7 +181,7 @@ class LocalSurrogate(BaseEstimator):
         if self.teacher is None:
             raise ValueError("LocalSurrogate needs a teacher: a fitted model, a callable or a "
                              "torch.nn.Module; got teacher=None.")
-        values = check_numeric(X, self, reset=True)
+        values = _numeric_rows(X, self, reset=True)
         names = getattr(self, "feature_names_in_", None)
         self._names = [str(c) for c in names] if names is not None else [
             f"x{j}" for j in range(values.shape[1])]
@@ -188,19 +203,22 @@ class LocalSurrogate(BaseEstimator):
 
             raise NotFittedError("This LocalSurrogate is not fitted yet; call fit(X) with "
                                  "reference data first.")
-        return check_numeric(X, self, reset=False)
+        return _numeric_rows(X, self, reset=False)
 
-    def _teacher_logit(self, Z, target_per_row):
-        out = np.empty(len(Z))
-        for start in range(0, len(Z), TEACHER_BATCH_ROWS):
-            block = slice(start, start + TEACHER_BATCH_ROWS)
-            if self._teacher.task == "regression":
-                out[block] = self._teacher.values(Z[block])
-                continue
-            proba = np.clip(self._teacher.proba(Z[block]), 1e-7, 1 - 1e-7)
-            p = proba[np.arange(len(proba)), target_per_row[block]]
-            out[block] = np.log(p) - np.log1p(-p)
-        return out
+    def _teacher_answers(self, Z) -> np.ndarray:
+        """Class probabilities (regression: values as one column) of the teacher on ``Z``,
+        in blocks of at most ``TEACHER_BATCH_ROWS`` rows."""
+        regression = self._teacher.task == "regression"
+        ask = self._teacher.values if regression else self._teacher.proba
+        blocks = [ask(Z[start:start + TEACHER_BATCH_ROWS])
+                  for start in range(0, len(Z), TEACHER_BATCH_ROWS)]
+        out = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+        return out.reshape(len(Z), -1)
+
+    def _logit(self, answers, targets) -> np.ndarray:
+        if self._teacher.task == "regression":
+            return answers[:, 0]
+        return logit_of(answers, targets)
 
     def local_models(self, X, target=None) -> LocalModels:
         """Fit the local models of the rows of ``X`` (as arrays).
@@ -213,17 +231,16 @@ class LocalSurrogate(BaseEstimator):
             for each row.
         """
         values = self._check(X)
+        with one_blas_thread(len(values) * self.n_samples):
+            return self._local_models(values, target)
+
+    def _local_models(self, values, target) -> LocalModels:
         n, p = values.shape
         k = min(self.max_features, p)
-        if self._teacher.task == "regression":
-            targets = np.zeros(n, dtype=int)
-        elif target is None:
-            targets = self._teacher.label_index(values)
-        else:
+        if target is not None and self._teacher.task != "regression":
             if target not in set(self.classes_.tolist()):
                 raise ValueError(f"target must be one of the teacher's classes "
                                  f"{self.classes_.tolist()}, got {target!r}.")
-            targets = np.full(n, int(np.searchsorted(self.classes_, target)))
         rng = make_rng(self.random_state)
         half = (self.n_samples + 1) // 2
         eps = rng.standard_normal((n, half, p))
@@ -233,7 +250,17 @@ class LocalSurrogate(BaseEstimator):
         D = np.concatenate([d, -d], axis=1)  # antithetic pairs: pair i is (i, i + half)
         samples = values[:, None, :] + D * self.scale_
         m = D.shape[1]
-        y = self._teacher_logit(samples.reshape(n * m, p), np.repeat(targets, m)).reshape(n, m)
+        # One teacher call for the points and all their samples: per-call overhead (input
+        # validation inside the teacher) is paid once per batch, not per row.
+        answers = self._teacher_answers(np.concatenate([values, samples.reshape(n * m, p)]))
+        if self._teacher.task == "regression":
+            targets = np.zeros(n, dtype=int)
+        elif target is None:
+            targets = np.argmax(answers[:n], axis=1)
+        else:
+            targets = np.full(n, int(np.searchsorted(self.classes_, target)))
+        logit = self._logit(answers[:n], targets)
+        y = self._logit(answers[n:], np.repeat(targets, m)).reshape(n, m)
         w_half = np.exp(-np.sum(eps * eps, axis=2) / (2 * p))
         w = np.concatenate([w_half, w_half], axis=1)
         # The penalty is on slopes per standard deviation; the design's scale is kernel_width.
@@ -243,7 +270,7 @@ class LocalSurrogate(BaseEstimator):
         selected = _top_k(_pair_slopes(d, y_plus, y_minus, w_half, alpha), k)
         D_sel = np.take_along_axis(D, selected[:, None, :], axis=2)
         coef_sel, intercept = _weighted_ridge(D_sel, y, w, alpha)
-        fitted = intercept[:, None] + np.einsum("nmk,nk->nm", D_sel, coef_sel)
+        fitted = intercept[:, None] + (D_sel @ coef_sel[..., None])[..., 0]
         sw = w / w.sum(axis=1, keepdims=True)
         y_mean = np.sum(sw * y, axis=1, keepdims=True)
         total = np.sum(sw * (y - y_mean) ** 2, axis=1)
@@ -258,7 +285,6 @@ class LocalSurrogate(BaseEstimator):
 
         coef_std = np.zeros((n, p))
         np.put_along_axis(coef_std, selected, coef_sel, axis=1)
-        logit = self._teacher_logit(values, targets)
         return LocalModels(coef=coef_std / self.scale_, coef_std=coef_std, intercept=intercept,
                            logit=logit, r2=r2, stability=stability, selected=selected,
                            target=targets)

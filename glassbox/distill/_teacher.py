@@ -8,10 +8,37 @@ counterfactual search never care what kind of object the user handed in.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+
 import numpy as np
 import pandas as pd
 
-_LOGIT_CLIP = 1e-7
+# Probabilities are floored here before their log: far below the 1e-7 a plain clip of p would
+# use, so that a confident teacher's logit still varies (a clip at 1e-7 makes every logit
+# beyond 16 the same number, and the slopes around such a point pure noise).
+_LOGIT_FLOOR = 1e-300
+# Below this many rows, BLAS threads cost more (start-up, spinning) than they save.
+SINGLE_THREAD_ROWS = 65536
+
+
+@functools.lru_cache(maxsize=1)
+def _threadpools():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_blas_thread(n_rows: int):
+    """A context that runs BLAS on one thread when a batch of ``n_rows`` is small.
+
+    Explanations and counterfactuals send batches of a few thousand rows; on them
+    multi-threaded BLAS doubles the CPU time (and, on a loaded machine, the wall
+    time) for no gain. Larger batches keep the library's own setting.
+    """
+    if n_rows >= SINGLE_THREAD_ROWS:
+        return contextlib.nullcontext()
+    return _threadpools().limit(limits=1, user_api="blas")
 
 
 def is_torch_module(obj) -> bool:
@@ -197,8 +224,23 @@ class Teacher:
         """``log p_c / (1 - p_c)`` of class ``class_index`` (the value itself for regression)."""
         if self.task == "regression":
             return self.values(X)
-        p = np.clip(self.proba(X)[:, class_index], _LOGIT_CLIP, 1 - _LOGIT_CLIP)
-        return np.log(p) - np.log1p(-p)
+        proba = self.proba(X)
+        return logit_of(proba, np.full(len(proba), class_index))
+
+
+def logit_of(proba: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """``log p_t - log(sum of the other classes)`` per row, ``t = targets[row]``.
+
+    The other classes' probabilities are summed, not taken as ``1 - p_t``: when ``p_t``
+    rounds to 1, its complement is lost, but the other class's own (tiny) probability
+    usually is not.
+    """
+    rows = np.arange(len(proba))
+    p = proba[rows, targets]
+    others = proba.copy()
+    others[rows, targets] = 0.0
+    rest = others.sum(axis=1)
+    return np.log(np.maximum(p, _LOGIT_FLOOR)) - np.log(np.maximum(rest, _LOGIT_FLOOR))
 
 
 def prepare_teacher(teacher, X, y, feature_names, *, task="auto"):
