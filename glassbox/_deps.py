@@ -53,3 +53,23 @@ def import_optional(module: str, *, purpose: str | None = None) -> ModuleType:
         hint = f'pip install "glassbox[{extra}]"' if extra else f"pip install {top}"
         raise ImportError(f"{who} the optional dependency {top!r}, which is not installed. "
                           f"Install it with: {hint}") from exc
+
+
+KERNEL_BACKENDS = ("numba", "numpy")
+
+
+def kernel_backend(backend: str, *, purpose: str) -> str:
+    """Resolve a search's kernel backend: ``"auto"`` -> ``"numba"`` when numba is
+    installed, else ``"numpy"``; ``"numba"`` without numba raises the ImportError
+    naming the extra; any other name raises a ValueError.
+
+    ``purpose`` names what needs numba, for that message.
+    """
+    if backend == "auto":
+        return "numba" if module_available("numba") else "numpy"
+    if backend not in KERNEL_BACKENDS:
+        raise ValueError(f"backend must be 'auto' or one of {KERNEL_BACKENDS}, got "
+                         f"{backend!r}.")
+    if backend == "numba" and not module_available("numba"):
+        import_optional("numba", purpose=purpose)
+    return backend

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassbox._deps import module_available
+from glassbox._deps import kernel_backend
 
-BACKENDS = ("numba", "numpy")
 # Search policies as the integer codes the expansion kernels take.
 POLICY_CODES = {"lower_bound": 0, "objective": 1, "bfs": 2, "dfs": 3, "curiosity": 4}
 
@@ -130,15 +129,7 @@ def expand_numpy(ant_bits, prefix, label_bits, minority_bits, errors, rest, rest
 
 def resolve_backend(backend: str = "auto") -> str:
     """``"auto"`` -> ``"numba"`` when numba is installed, else ``"numpy"``."""
-    if backend == "auto":
-        return "numba" if module_available("numba") else "numpy"
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be 'auto' or one of {BACKENDS}, got {backend!r}.")
-    if backend == "numba" and not module_available("numba"):
-        from glassbox._deps import import_optional
-
-        import_optional("numba", purpose="The numba backend of RuleListClassifier")
-    return backend
+    return kernel_backend(backend, purpose="The numba backend of RuleListClassifier")
 
 
 def _load_numba():

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassbox._deps import module_available
-
-BACKENDS = ("numba", "numpy")
+from glassbox._deps import kernel_backend
 
 _numba_kernels = None
 
@@ -121,15 +119,7 @@ def pair_tables_numpy(members, features, stats, parents, total, error_cost, leaf
 
 def resolve_backend(backend: str = "auto") -> str:
     """``"auto"`` -> ``"numba"`` when numba is installed, else ``"numpy"``."""
-    if backend == "auto":
-        return "numba" if module_available("numba") else "numpy"
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be 'auto' or one of {BACKENDS}, got {backend!r}.")
-    if backend == "numba" and not module_available("numba"):
-        from glassbox._deps import import_optional
-
-        import_optional("numba", purpose="The numba backend of SparseTreeClassifier")
-    return backend
+    return kernel_backend(backend, purpose="The numba backend of SparseTreeClassifier")
 
 
 def get_kernels(backend: str = "auto"):

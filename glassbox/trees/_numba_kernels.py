@@ -117,6 +117,22 @@ def pair_tables(members, features, stats, parents, total, error_cost, leaf_cost)
 
 
 @numba.njit(cache=True, nogil=True)
+def _side_objectives(out, child, room, objective, same_label, n_valid, leaf):
+    """Write into ``out`` the objectives of ``child``'s trees that fit in ``room``: its
+    leaf first (``stump_pair_counts`` relies on that order), then its stumps whose two
+    leaves disagree. Returns how many were written."""
+    n = 0
+    if leaf[child] <= room:
+        out[n] = leaf[child]
+        n += 1
+    for i in range(n_valid[child]):
+        if objective[child, i] <= room and not same_label[child, i]:
+            out[n] = objective[child, i]
+            n += 1
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
 def stump_pair_counts(objective, same_label, n_valid, leaf, label, optimum, budget):
     """Trees of a subproblem two levels above the leaves, by objective, split by split.
 
@@ -140,24 +156,10 @@ def stump_pair_counts(objective, same_label, n_valid, leaf, label, optimum, budg
         if optimum[a] + optimum[b] > budget:
             continue
         used[s] = True
-        n_left = 0
-        room = budget - optimum[b]
-        if leaf[a] <= room:
-            left[n_left] = leaf[a]
-            n_left += 1
-        for i in range(n_valid[a]):
-            if objective[a, i] <= room and not same_label[a, i]:
-                left[n_left] = objective[a, i]
-                n_left += 1
-        n_right = 0
-        room = budget - optimum[a]
-        if leaf[b] <= room:
-            right[n_right] = leaf[b]
-            n_right += 1
-        for i in range(n_valid[b]):
-            if objective[b, i] <= room and not same_label[b, i]:
-                right[n_right] = objective[b, i]
-                n_right += 1
+        n_left = _side_objectives(left, a, budget - optimum[b], objective, same_label,
+                                  n_valid, leaf)
+        n_right = _side_objectives(right, b, budget - optimum[a], objective, same_label,
+                                   n_valid, leaf)
         skip = label[a] == label[b] and leaf[a] + leaf[b] <= budget
         for i in range(n_left):
             for k in range(n_right):
