@@ -256,3 +256,92 @@ def test_loss_bounds_and_chained_l0_bound_keep_every_card(seed, integer, c0):
         assert max(np.count_nonzero(coef) for coef in kept) <= l0
     if c0 >= 0.3:  # a high price per feature: the chained bound is tighter than max_features
         assert _chained_l0_bound(problem, cards[0][0]) < problem.max_features
+
+
+# -- the feature-set decomposition ------------------------------------------------------
+
+def _binary_problem(seed, n_samples=80, n_features=5):
+    return _tiny_problem(seed, n_samples=n_samples, n_features=n_features)
+
+
+@pytest.mark.parametrize("seed, size", [(0, 3), (1, 2), (2, 1)])
+def test_feature_set_bounds_equal_each_sets_continuous_optimum(seed, size):
+    """The kernel's bound for every set equals an independent box-constrained fit."""
+    from glassbox.scoring import _support
+
+    X, y = _binary_problem(seed)
+    model = RiskScoreClassifier(max_features=size, coef_bounds=(-2, 3), intercept_bounds=(-4, 4))
+    problem, _ = model._setup(X, y)
+    bounds = _support.bound_supports(problem, np.inf)
+    assert bounds.complete and bounds.n_supports == len(bounds.survivors)
+    assert bounds.n_supports == len(list(itertools.combinations(range(5), size)))
+    for bound, support in bounds.survivors:
+        lam = problem.fit_support((0, *[j + 1 for j in support]))
+        assert bound == pytest.approx(problem.loss(lam), abs=1e-7)
+        assert bound <= problem.loss(lam) + 1e-9  # a bound, never above the minimum
+    assert [s for _, s in sorted(bounds.survivors, key=lambda b: b[1])] == list(
+        itertools.combinations(range(5), size))
+
+
+@pytest.mark.parametrize("seed, c0, groups, coef_bounds", [
+    (3, 0.01, None, (-2, 2)),
+    (4, 0.3, None, (-2, 2)),  # features priced out: the optimum uses fewer than k
+    (5, 0.001, [("at_most_one", ["f0", "f1"])], {"f2": (0, 2), "*": (-2, 2)}),
+])
+def test_decomposition_matches_brute_force(seed, c0, groups, coef_bounds):
+    X, y = _binary_problem(seed, n_features=4)
+    model = RiskScoreClassifier(max_features=2, coef_bounds=coef_bounds, intercept_bounds=(-3, 3),
+                                c0=c0, constraints=groups, decomposition="always",
+                                time_limit=60, random_state=0).fit(X, y)
+    box = [(0, 2) if isinstance(coef_bounds, dict) and j == 2 else (-2, 2) for j in range(4)]
+    cards = _brute_force(X, y, box, (-3, 3), 2, c0,
+                         groups=[((0, 1), 1)] if groups else ())
+    assert model.certificate_.status == "optimal"
+    assert model.certificate_.objective == pytest.approx(cards[0][0], abs=1e-7)
+    assert model.certificate_.lower_bound == model.certificate_.objective
+    assert model.decomposition_["feature_sets"] == 6 and model.decomposition_["complete"]
+    if groups:
+        assert np.count_nonzero(model.coef_[:2]) <= 1
+
+
+def test_decomposition_applies_only_to_binary_items():
+    from glassbox.scoring import _support
+
+    X, y = _tiny_problem(2, integer=True)
+    problem, _ = RiskScoreClassifier(max_features=2)._setup(X, y)
+    assert not _support.applicable(problem)
+    model = RiskScoreClassifier(max_features=2, coef_bounds=(-2, 2), intercept_bounds=(-4, 4),
+                                c0=0.01, decomposition="always", time_limit=30).fit(X, y)
+    # integer items: SCIP alone, still certified against brute force
+    assert model.decomposition_ is None
+    cards = _brute_force(X, y, [(-2, 2)] * 3, (-4, 4), 2, 0.01)
+    assert model.certificate_.status == "optimal"
+    assert model.certificate_.objective == pytest.approx(cards[0][0], abs=1e-7)
+
+
+def test_decomposition_out_of_time_keeps_a_valid_bound():
+    from glassbox.scoring import _support
+
+    X, y = _binary_problem(6)
+    problem, _ = RiskScoreClassifier(max_features=2)._setup(X, y)
+    lam = np.zeros(problem.n_coefs, dtype=np.int64)
+    bounds = _support.bound_supports(problem, problem.objective(lam), deadline=0.0)
+    assert not bounds.complete and bounds.lower_bound == -np.inf
+    import pyscipopt
+
+    result, _ = _support.solve_by_supports(pyscipopt, problem, lam, time_limit=1e-9)
+    assert result.status == "time_limit"
+    assert result.lower_bound <= result.objective == problem.objective(lam)
+
+
+def test_adult_subset_is_certified_by_the_decomposition(data_home):
+    frame = pd.read_csv(data_home / "riskslim" / "adult_data.csv").sample(4000, random_state=0)
+    X, y = frame.iloc[:, 1:], frame.iloc[:, 0]
+    model = RiskScoreClassifier(max_features=3, decomposition="always", time_limit=120,
+                                random_state=0).fit(X, y)
+    assert model.certificate_.status == "optimal"
+    assert model.certificate_.gap == 0.0
+    assert model.decomposition_["feature_sets"] == 7140  # C(36, 3)
+    assert np.count_nonzero(model.coef_) <= 3
+    restored = glassbox.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert restored.decomposition_ == model.decomposition_

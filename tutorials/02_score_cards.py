@@ -86,6 +86,27 @@ constrained = RiskScoreClassifier(
 print(constrained)
 
 # %% [markdown]
+# ## Large binary data: splitting by feature set
+# When every item is yes/no, the search can be split by the set of items a card uses:
+# each set gets a certified bound from its own relaxation (a logistic regression on the
+# at most 2^k cells it splits the rows into), sets that cannot beat the best card are
+# pruned and SCIP solves the rest. This is what certifies the 32,561-row adult data
+# (36 items) in about a minute, where SCIP alone stops at a 10% gap. By default it
+# starts only if SCIP alone has not certified the card quickly; `"always"` forces it.
+# Here: the yes/no findings only.
+
+# %%
+binary = [c for c in X.columns if set(np.unique(X[c])) <= {0, 1}]
+if len(binary) < 3:  # e.g. the breast cancer data has integer items only: binarize two
+    binary = [f"{c} >= 5" for c in X.columns[:4]]
+    Xb = pd.DataFrame({name: (X[c] >= 5).astype(int) for name, c in zip(binary, X.columns)})
+else:
+    Xb = X[binary]
+split = RiskScoreClassifier(max_features=2, decomposition="always", time_limit=TIME_LIMIT,
+                            random_state=0).fit(Xb, y)
+print(split.certificate_, split.decomposition_)
+
+# %% [markdown]
 # ## Every good card, not just one
 # `enumerate_score_cards` lists all cards within an objective bound (a Rashomon set).
 # Small point ranges keep the list short.

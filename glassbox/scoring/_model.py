@@ -30,6 +30,10 @@ from glassbox.scoring._problem import ScoreProblem, conservative_intercept_bound
 DEFAULT_COEF_BOUNDS = (-5, 5)
 RISK_TABLE_REACH = 7  # |score| beyond which the risk prints as 0.1% / 99.9% or closer
 WARM_START_SHARE = 0.2  # of time_limit, for the heuristics that run before SCIP
+# with decomposition="auto", SCIP alone gets this share of the remaining time (or these
+# seconds without a time limit) before the feature-set decomposition takes over
+DECOMPOSE_AFTER_SHARE = 0.1
+DECOMPOSE_AFTER = 30.0
 _CONSTRAINT_KINDS = ("at_most_one", "at_most")
 
 
@@ -59,9 +63,10 @@ class RiskScoreClassifier(GlassboxClassifier):
 
     subject to ``coef_bounds``, ``intercept_bounds``, at most ``max_features`` features
     and the user ``constraints``. The risk of a score ``s`` is ``1 / (1 + exp(-s))``.
-    The problem is solved by one SCIP branch-and-bound in which the loss is a variable
+    The problem is solved by SCIP branch-and-bound in which the loss is a variable
     bounded by lattice cutting planes (Ustun & Rudin, JMLR 2019); rounding and
-    coordinate-descent heuristics supply incumbents.
+    coordinate-descent heuristics supply incumbents. On large binary data sets the
+    search is split by feature set (see ``decomposition``).
 
     Parameters
     ----------
@@ -95,8 +100,22 @@ class RiskScoreClassifier(GlassboxClassifier):
         columns must be numeric). ``"binarize"``: columns are first turned into yes/no
         conditions by :class:`glassbox.features.Binarizer` (thresholds for numbers,
         levels for categories). The card states which.
+    decomposition : {"auto", "always", "never"}, default="auto"
+        Split the search by feature set when every item is binary. A card uses at
+        most ``max_features`` items, so the optimum is the best over all sets of that
+        many items of the problem restricted to one set. Each set gets a certified
+        lower bound from its own continuous relaxation (a logistic regression on the
+        at most ``2**max_features`` cells the set splits the rows into, solved in a
+        compiled kernel); sets whose bound reaches the incumbent are pruned and SCIP
+        solves the others one by one, lowest bound first. This closes gaps that
+        SCIP's root relaxation cannot on large data sets (its L0 relaxation is the
+        convex hull of all sparse boxes). ``"auto"``: only when SCIP alone has not
+        certified the card within a tenth of the remaining time (30 s without a
+        time limit) and the decomposition applies (binary items, at most 5 million
+        sets, numba installed or very few sets); ``"always"``: right after the warm
+        start whenever it applies; ``"never"``: SCIP alone.
     verbose : int, default=0
-        SCIP's log when >= 1.
+        SCIP's log when >= 1, and one progress line per phase.
     random_state : int, Generator or None, default=None
         Seeds SCIP's randomization.
 
@@ -115,6 +134,11 @@ class RiskScoreClassifier(GlassboxClassifier):
         Items dropped before solving because they are constant in the training data.
     certificate_ : Certificate
         SCIP's status, the objective, its proven lower bound (gap), nodes and seconds.
+    decomposition_ : dict or None
+        What the feature-set decomposition did, when it ran (see ``decomposition``):
+        ``feature_sets`` bounded, ``below_incumbent`` (the sets SCIP then solved or
+        had left), ``complete`` and ``seconds`` of the bounding phase. None when SCIP
+        alone solved the problem.
     score_range_ : (int, int)
         Lowest and highest score on the training data (rows of the risk table).
 
@@ -141,6 +165,7 @@ class RiskScoreClassifier(GlassboxClassifier):
         "gap_tolerance": [Interval(numbers.Real, 0, 1, closed="both")],
         "constraints": [list, tuple, None],
         "numeric": [StrOptions({"integer", "binarize"})],
+        "decomposition": [StrOptions({"auto", "always", "never"})],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -148,7 +173,7 @@ class RiskScoreClassifier(GlassboxClassifier):
 
     def __init__(self, *, max_features=5, coef_bounds=DEFAULT_COEF_BOUNDS, c0=1e-6,
                  intercept_bounds=None, time_limit=300, gap_tolerance=0.0, constraints=None,
-                 numeric="integer", verbose=0, random_state=None):
+                 numeric="integer", decomposition="auto", verbose=0, random_state=None):
         self.max_features = max_features
         self.coef_bounds = coef_bounds
         self.c0 = c0
@@ -157,6 +182,7 @@ class RiskScoreClassifier(GlassboxClassifier):
         self.gap_tolerance = gap_tolerance
         self.constraints = constraints
         self.numeric = numeric
+        self.decomposition = decomposition
         self.verbose = verbose
         self.random_state = random_state
 
@@ -270,10 +296,11 @@ class RiskScoreClassifier(GlassboxClassifier):
 
     def _fit(self, X, y):
         scip = _import_scip()
-        from glassbox.scoring import _scip
+        from glassbox.scoring import _scip, _support
 
         problem, kept = self._setup(X, y)
         seed = int(make_rng(self.random_state).integers(0, 2**31 - 1))
+        decompose = self._decomposition_applies(problem)
         # the warm start's many tiny BLAS calls only slow down when spread over threads
         with SearchBudget(time_limit=self.time_limit, verbose=self.verbose,
                           name="RiskScoreClassifier") as budget, threadpool_limits(1):
@@ -285,17 +312,62 @@ class RiskScoreClassifier(GlassboxClassifier):
             if relaxed is not None and not budget.interrupted:
                 starts.append(problem.swap(problem.round(relaxed)))
             problem.deadline = np.inf
+            result = None
+            self.decomposition_ = None
             if budget.interrupted:  # Ctrl-C during the warm start: no SCIP run
                 result = _scip.best_of(problem, starts, status="interrupted")
-            else:  # SCIP catches Ctrl-C itself while it runs (status "interrupted")
-                remaining = None if self.time_limit is None else self.time_limit - budget.elapsed
+            elif self.decomposition != "always" or not decompose:
+                # SCIP alone first; "auto" keeps part of the budget for the decomposition
+                remaining = self._remaining(budget)
+                if decompose:
+                    remaining = (DECOMPOSE_AFTER if remaining is None
+                                 else DECOMPOSE_AFTER_SHARE * remaining)
+                # SCIP catches Ctrl-C itself while it runs (status "interrupted")
                 result = _scip.solve(scip, problem, warm_starts=starts,
                                      cut_points=[] if relaxed is None else [relaxed],
                                      time_limit=remaining, gap_tolerance=self.gap_tolerance,
                                      verbose=self.verbose, seed=seed)
+                budget.progress(result.nodes, result.objective, result.lower_bound,
+                                force=True, phase=f"SCIP {result.status}")
+            if decompose and not budget.interrupted and (
+                    result is None or result.status == "time_limit"):
+                incumbent = _scip.best_of(problem, starts, status="heuristic").coefficients
+                if result is not None and result.objective < problem.objective(incumbent):
+                    incumbent = result.coefficients
+                split, bounds = _support.solve_by_supports(
+                    scip, problem, incumbent, time_limit=self._remaining(budget),
+                    gap_tolerance=self.gap_tolerance, verbose=self.verbose, seed=seed,
+                    stop_requested=lambda: budget.interrupted)
+                self.decomposition_ = {"feature_sets": bounds.n_supports,
+                                       "below_incumbent": len(bounds.survivors),
+                                       "complete": bounds.complete,
+                                       "seconds": round(bounds.seconds, 3)}
+                budget.progress(split.nodes, split.objective, split.lower_bound, force=True,
+                                phase=f"decomposition {split.status}",
+                                feature_sets=bounds.n_supports,
+                                below_incumbent=len(bounds.survivors))
+                if result is not None:  # both bounds are valid: keep the better one
+                    split.lower_bound = max(split.lower_bound, min(result.lower_bound,
+                                                                   split.objective))
+                    split.nodes += result.nodes
+                    if split.lower_bound >= split.objective and split.status != "optimal":
+                        split.status = "optimal"
+                result = split
             certificate = budget.certificate(result.status, result.objective,
                                              result.lower_bound, result.nodes)
         self._store(result.coefficients, kept, X, certificate)
+
+    def _remaining(self, budget):
+        return None if self.time_limit is None else max(self.time_limit - budget.elapsed, 0.01)
+
+    def _decomposition_applies(self, problem) -> bool:
+        """Whether this fit splits by feature set (see ``decomposition``)."""
+        from glassbox.scoring import _support
+
+        if self.decomposition == "never" or not _support.applicable(problem):
+            return False
+        # uncompiled, the kernel is only fast enough for a handful of feature sets
+        return module_available("numba") or _support.n_supports(problem) <= 200
 
     @staticmethod
     def _relaxation(problem):
@@ -335,7 +407,8 @@ class RiskScoreClassifier(GlassboxClassifier):
                  for it in self.items_]
         return {"items": items, "coef": self.coef_, "intercept": self.intercept_,
                 "dropped": self.dropped_, "score_range": list(self.score_range_),
-                "numeric": self.numeric, "certificate": self.certificate_.to_dict()}
+                "numeric": self.numeric, "certificate": self.certificate_.to_dict(),
+                "decomposition": self.decomposition_}
 
     def _set_state(self, state: dict) -> None:
         self.items_ = [{"name": it["name"], "column": it["column"], "kind": it["kind"],
@@ -346,6 +419,7 @@ class RiskScoreClassifier(GlassboxClassifier):
         self.dropped_ = list(state["dropped"])
         self.score_range_ = tuple(float(v) for v in state["score_range"])
         self.certificate_ = Certificate.from_dict(state["certificate"])
+        self.decomposition_ = state.get("decomposition")
 
     @staticmethod
     def _item_label(item) -> tuple[str, str]:

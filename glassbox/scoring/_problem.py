@@ -57,6 +57,27 @@ class ScoreProblem:
         self.deadline = np.inf
         self.stop_requested = lambda: False
 
+    def restrict(self, features) -> "ScoreProblem":
+        """The same problem with only ``features`` (indices into the features) usable.
+
+        Rows that become identical on those features are merged again; the groups keep
+        their members among ``features``.
+        """
+        features = np.asarray(features, dtype=np.intp)
+        columns = np.r_[0, features + 1]
+        sub = object.__new__(ScoreProblem)
+        sub.Z, inverse = np.unique(self.Z[:, columns], axis=0, return_inverse=True)
+        sub.weights = np.bincount(inverse.ravel(), weights=self.weights, minlength=len(sub.Z))
+        sub.n_samples = self.n_samples
+        sub.lower, sub.upper = self.lower[columns], self.upper[columns]
+        sub.c0, sub.max_features = self.c0, min(self.max_features, len(features))
+        position = {int(f): k for k, f in enumerate(features)}
+        sub.groups = [(np.array([position[int(i)] for i in idx if int(i) in position],
+                                dtype=np.intp), k) for idx, k in self.groups]
+        sub.n_coefs = len(columns)
+        sub.deadline, sub.stop_requested = self.deadline, self.stop_requested
+        return sub
+
     def out_of_time(self) -> bool:
         return time.perf_counter() >= self.deadline or self.stop_requested()
 

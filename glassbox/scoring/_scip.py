@@ -292,8 +292,14 @@ def _install_loss_handler(model, handler) -> None:
 
 
 def solve(scip, problem, *, warm_starts, cut_points=(), time_limit=None, gap_tolerance=0.0,
-          verbose=0, seed=0, cut_depth=None, heuristic_frequency=1) -> SolveResult:
-    """Minimize the RiskSLIM objective; the best of ``warm_starts`` is the first incumbent."""
+          verbose=0, seed=0, cut_depth=None, heuristic_frequency=1,
+          objective_limit=None) -> SolveResult:
+    """Minimize the RiskSLIM objective; the best of ``warm_starts`` is the first incumbent.
+
+    With ``objective_limit`` SCIP only looks for cards below it: status ``"optimal"``
+    then means that none below the limit was missed (the returned card may be a warm
+    start above it).
+    """
     start_time = time.perf_counter()
     _LossCuts, _RoundAndPolish = _make_handler_classes(scip)
     incumbent = _Incumbent(problem)
@@ -320,6 +326,8 @@ def solve(scip, problem, *, warm_starts, cut_points=(), time_limit=None, gap_tol
     if remaining is not None:
         model.setParam("limits/time", max(remaining, 0.01))
     model.setParam("limits/gap", float(gap_tolerance))
+    if objective_limit is not None:
+        model.setObjlimit(float(objective_limit))
     model.optimize()
     status = _STATUS.get(model.getStatus(), "interrupted")
     best = model.getBestSol()
