@@ -345,3 +345,16 @@ def test_adult_subset_is_certified_by_the_decomposition(data_home):
     assert np.count_nonzero(model.coef_) <= 3
     restored = glassbox.from_dict(json.loads(json.dumps(model.to_dict())))
     assert restored.decomposition_ == model.decomposition_
+
+
+def test_feature_set_bounds_are_the_same_in_chunks_and_threads(monkeypatch):
+    from glassbox.scoring import _support
+
+    X, y = _binary_problem(7, n_features=7)
+    problem, _ = RiskScoreClassifier(max_features=4)._setup(X, y)
+    whole = _support.bound_supports(problem, 0.6)
+    monkeypatch.setattr(_support, "SUPPORTS_PER_CALL", 4)
+    chunked = _support.bound_supports(problem, 0.6, n_jobs=2)
+    assert whole.n_supports == chunked.n_supports == 35  # C(7, 4)
+    assert whole.survivors == chunked.survivors
+    assert all(bound < 0.6 for bound, _ in whole.survivors)

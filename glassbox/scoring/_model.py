@@ -114,6 +114,10 @@ class RiskScoreClassifier(GlassboxClassifier):
         time limit) and the decomposition applies (binary items, at most 5 million
         sets, numba installed or very few sets); ``"always"``: right after the warm
         start whenever it applies; ``"never"``: SCIP alone.
+    n_jobs : int or None, default=None
+        Threads that bound feature sets of the decomposition side by side (joblib
+        semantics: None is 1 unless inside ``joblib.parallel_config``, -1 is every
+        core). SCIP itself runs on one thread.
     verbose : int, default=0
         SCIP's log when >= 1, and one progress line per phase.
     random_state : int, Generator or None, default=None
@@ -166,6 +170,7 @@ class RiskScoreClassifier(GlassboxClassifier):
         "constraints": [list, tuple, None],
         "numeric": [StrOptions({"integer", "binarize"})],
         "decomposition": [StrOptions({"auto", "always", "never"})],
+        "n_jobs": [numbers.Integral, None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
@@ -173,7 +178,8 @@ class RiskScoreClassifier(GlassboxClassifier):
 
     def __init__(self, *, max_features=5, coef_bounds=DEFAULT_COEF_BOUNDS, c0=1e-6,
                  intercept_bounds=None, time_limit=300, gap_tolerance=0.0, constraints=None,
-                 numeric="integer", decomposition="auto", verbose=0, random_state=None):
+                 numeric="integer", decomposition="auto", n_jobs=None, verbose=0,
+                 random_state=None):
         self.max_features = max_features
         self.coef_bounds = coef_bounds
         self.c0 = c0
@@ -183,6 +189,7 @@ class RiskScoreClassifier(GlassboxClassifier):
         self.constraints = constraints
         self.numeric = numeric
         self.decomposition = decomposition
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.random_state = random_state
 
@@ -337,7 +344,7 @@ class RiskScoreClassifier(GlassboxClassifier):
                 split, bounds = _support.solve_by_supports(
                     scip, problem, incumbent, time_limit=self._remaining(budget),
                     gap_tolerance=self.gap_tolerance, verbose=self.verbose, seed=seed,
-                    stop_requested=lambda: budget.interrupted)
+                    stop_requested=lambda: budget.interrupted, n_jobs=self.n_jobs)
                 self.decomposition_ = {"feature_sets": bounds.n_supports,
                                        "below_incumbent": len(bounds.survivors),
                                        "complete": bounds.complete,

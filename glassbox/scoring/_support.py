@@ -92,9 +92,28 @@ def _leaves_after(last: int, d: int, size: int) -> list[tuple[int, ...]]:
     return [(j, l) for j in range(last + 1, d) for l in range(j + 1, d)]
 
 
+def _collect_survivors(result, out, cutoff, q, stop, per_prefix, prefixes, lasts, d, size):
+    """Add the sets of one chunk whose bound is below ``cutoff`` to ``result``."""
+    below = np.flatnonzero(out < cutoff)
+    if len(below):
+        offsets = np.cumsum(per_prefix[q:stop])
+        for index in below:
+            which = int(np.searchsorted(offsets, index, side="right"))
+            within = int(index - (offsets[which - 1] if which else 0))
+            prefix = tuple(int(f) for f in prefixes[q + which])
+            tail = _leaves_after(int(lasts[q + which]), d, size)[within]
+            result.survivors.append((float(out[index]), prefix + tail))
+    result.n_supports += len(out)
+
+
 def bound_supports(problem, cutoff: float, *, deadline: float = np.inf,
-                   stop_requested=lambda: False) -> SupportBounds:
-    """Bound the restricted relaxation of every feature set; keep those below ``cutoff``."""
+                   stop_requested=lambda: False, n_jobs=None) -> SupportBounds:
+    """Bound the restricted relaxation of every feature set; keep those below ``cutoff``.
+
+    ``n_jobs`` threads bound chunks of sets side by side (joblib semantics).
+    """
+    from joblib import Parallel, delayed, effective_n_jobs
+
     from glassbox.scoring import _support_kernels as kernels
 
     start = time.perf_counter()
@@ -115,29 +134,33 @@ def bound_supports(problem, cutoff: float, *, deadline: float = np.inf,
     lasts = prefixes[:, -1] if prefixes.shape[1] else np.full(len(prefixes), -1)
     per_prefix = np.array([len(_leaves_after(int(last), d, size)) for last in lasts])
     result = SupportBounds(lower_bound=float(cutoff))
-    q = 0
-    while q < len(prefixes):
-        if time.perf_counter() >= deadline or stop_requested():
-            result.complete = False
-            break
-        stop = q + 1
-        while stop < len(prefixes) and per_prefix[q:stop + 1].sum() <= SUPPORTS_PER_CALL:
+    # chunks of about SUPPORTS_PER_CALL sets; the kernel releases the GIL, so threads scale
+    starts = [0]
+    while starts[-1] < len(prefixes):
+        stop = starts[-1] + 1
+        while stop < len(prefixes) and per_prefix[starts[-1]:stop + 1].sum() <= SUPPORTS_PER_CALL:
             stop += 1
+        starts.append(stop)
+    chunks = list(zip(starts[:-1], starts[1:]))
+    n_workers = max(1, effective_n_jobs(n_jobs))
+
+    def bound_chunk(q, stop):
         out = np.empty(int(per_prefix[q:stop].sum()))
         kernels.support_bounds(X, row_ptr, row_ones, pos_w, neg_w, 1.0 / problem.n_samples,
                                lo, hi, size, prefixes[q:stop], float(cutoff),
                                MAX_NEWTON_ITERATIONS, out)
-        below = np.flatnonzero(out < cutoff)
-        if len(below):
-            offsets = np.cumsum(per_prefix[q:stop])
-            for index in below:
-                which = int(np.searchsorted(offsets, index, side="right"))
-                within = int(index - (offsets[which - 1] if which else 0))
-                prefix = tuple(int(f) for f in prefixes[q + which])
-                tail = _leaves_after(int(lasts[q + which]), d, size)[within]
-                result.survivors.append((float(out[index]), prefix + tail))
-        result.n_supports += len(out)
-        q = stop
+        return out
+
+    with Parallel(n_jobs=n_workers, prefer="threads") as parallel:
+        for first in range(0, len(chunks), n_workers):
+            if time.perf_counter() >= deadline or stop_requested():
+                result.complete = False
+                break
+            batch = chunks[first:first + n_workers]
+            outs = parallel(delayed(bound_chunk)(q, stop) for q, stop in batch)
+            for (q, stop), out in zip(batch, outs):
+                _collect_survivors(result, out, cutoff, q, stop, per_prefix, prefixes, lasts,
+                                   d, size)
     result.survivors.sort()
     if result.survivors:
         result.lower_bound = min(result.lower_bound, result.survivors[0][0])
@@ -148,7 +171,7 @@ def bound_supports(problem, cutoff: float, *, deadline: float = np.inf,
 
 
 def solve_by_supports(scip, problem, incumbent_lam, *, time_limit=None, gap_tolerance=0.0,
-                      verbose=0, seed=0, stop_requested=lambda: False):
+                      verbose=0, seed=0, stop_requested=lambda: False, n_jobs=None):
     """Certify (or improve) ``incumbent_lam`` by the decomposition.
 
     Bounds every feature set against the incumbent's objective, then lets SCIP solve the
@@ -164,7 +187,7 @@ def solve_by_supports(scip, problem, incumbent_lam, *, time_limit=None, gap_tole
     best = np.asarray(incumbent_lam, dtype=np.int64)
     best_objective = problem.objective(best)
     bounds = bound_supports(problem, best_objective, deadline=deadline,
-                            stop_requested=stop_requested)
+                            stop_requested=stop_requested, n_jobs=n_jobs)
     if not bounds.complete:
         status = "interrupted" if stop_requested() else "time_limit"
         return SolveResult(best, best_objective, problem.loss_bounds()[0], status, 0), bounds
