@@ -50,7 +50,8 @@ def _mixed_frame(n=300, seed=0):
     })
 
 
-def test_queries_stay_in_their_leaf_and_respect_column_types():
+@pytest.mark.parametrize("method", ["kde", "mix"])
+def test_queries_stay_in_their_leaf_and_respect_column_types(method):
     frame = _mixed_frame()
     coder = ColumnCoder().fit(frame)
     assert list(coder.kinds_) == ["continuous", "integer", "categorical", "categorical"]
@@ -60,7 +61,7 @@ def test_queries_stay_in_their_leaf_and_respect_column_types():
     tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(Z, labels)
     leaves, lo, hi = leaf_boxes(tree.tree_)
     lo, hi = inside_float32(lo, hi)
-    sampler = RegionSampler(coder.kinds_, rng=np.random.default_rng(1)).fit(Z)
+    sampler = RegionSampler(coder.kinds_, method=method, rng=np.random.default_rng(1)).fit(Z)
     where = tree.apply(Z.astype(np.float32))
     for k, leaf in enumerate(leaves):
         rows = Z[where == leaf]
@@ -72,6 +73,23 @@ def test_queries_stay_in_their_leaf_and_respect_column_types():
             assert set(np.unique(queries[:, j])) <= set(np.unique(rows[:, j]))
         decoded = coder.decode(queries)
         assert set(decoded["city"]) <= {"Oslo", "Rome", "Lima"}
+
+
+def test_mixed_queries_lie_between_real_rows_and_auto_picks_them_for_whole_numbers():
+    rng = np.random.default_rng(0)
+    Z = rng.integers(0, 17, size=(200, 6)).astype(float)
+    kinds = ColumnCoder().fit(pd.DataFrame(Z)).kinds_
+    queries = RegionSampler(kinds, method="mix", rng=rng).fit(Z).sample(Z[:2], 300)
+    # Each query is a point of the segment between the two anchors, rounded to the grid.
+    segment = Z[0] + np.linspace(0, 1, 2001)[:, None] * (Z[1] - Z[0])
+    gap = np.abs(queries[:, None, :] - segment[None]).max(axis=2).min(axis=1)
+    assert np.all(gap <= 0.5 + 1e-3) and np.all(queries == np.round(queries))
+    assert len(np.unique(queries, axis=0)) > 5
+    teacher = LogisticRegression().fit(Z, Z[:, 0] > 8)
+    d = Distiller(teacher, n_queries=0).fit(Z)
+    assert d._sampling_method() == "mix"
+    continuous = Distiller(teacher, n_queries=0).fit(Z + rng.random(Z.shape) * 0.1)
+    assert continuous._sampling_method() == "kde"
 
 
 # ---------------------------------------------------------------------------
@@ -358,6 +376,71 @@ def test_tree_counterfactual_integers_mad_and_immutables():
         counterfactual(tree, X[0, :2])
 
 
+def test_integer_columns_come_from_the_data_or_the_caller_not_from_the_row():
+    rng = np.random.default_rng(4)
+    X = rng.uniform(0, 10, size=(300, 2))
+    y = (X[:, 0] + X[:, 1] > 10.3).astype(int)
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    x = np.array([3.0, 4.0])  # whole by chance: the columns are continuous
+    free = counterfactual(tree, x)
+    assert free.valid and not np.all(free.values == np.round(free.values))
+    whole = counterfactual(tree, x, integer=["x0", "x1"])
+    assert whole.valid and np.all(whole.values == np.round(whole.values))
+    assert tree.predict(whole.values[None])[0] == whole.target
+    assert whole.cost >= free.cost
+    with pytest.raises(ValueError, match="integer"):
+        counterfactual(tree, x, integer=["age"])
+    # A Distiller knows its integer columns from the data it was fitted on.
+    frame = pd.DataFrame({"a": rng.integers(0, 10, 300), "b": X[:, 1]})
+    d = Distiller(LogisticRegression().fit(frame, frame["a"] + frame["b"] > 10.3),
+                  n_queries=300, max_rounds=1, lookahead=0, random_state=0).fit(frame)
+    cf = counterfactual(d, frame.iloc[0])
+    assert cf.valid and cf.values[0] == round(cf.values[0])
+
+
+def _random_boxes(rng, n, p):
+    """Random closed boxes with whole-number corners (so that costs tie), some unbounded
+    sides and some empty boxes."""
+    lo = rng.integers(-4, 4, size=(n, p)).astype(float)
+    hi = lo + rng.integers(0, 4, size=(n, p))
+    lo[rng.random((n, p)) < 0.2] = -np.inf
+    hi[rng.random((n, p)) < 0.2] = np.inf
+    empty = rng.random(n) < 0.1
+    hi[empty, 0], lo[empty, 0] = -1.0, 1.0
+    return lo, hi
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_nearest_box_kernel_matches_brute_force_and_the_numpy_twin(backend):
+    from glassbox.distill._kernels import get_nearest_box, nearest_box_numpy
+
+    if backend == "numba":
+        pytest.importorskip("numba")
+    kernel = get_nearest_box(backend)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n, p = int(rng.integers(1, 10)), int(rng.integers(1, 5))
+        lo, hi = _random_boxes(rng, n, p)
+        x = rng.integers(-5, 5, size=p) + rng.choice([0.0, 0.5], size=p)
+        weights = rng.choice([0.5, 1.0, 2.0], size=p)
+        immutable = rng.random(p) < 0.2
+        rows = np.flatnonzero(rng.random(n) < 0.7).astype(np.int64)
+        out, twin = np.full(p, np.nan), np.full(p, np.nan)
+        k, cost = kernel(x, lo, hi, rows, weights, immutable, out)
+        assert (k, cost) == nearest_box_numpy(x, lo, hi, rows, weights, immutable, twin)
+        # Brute force: the cheapest point of each box, one at a time.
+        best = (np.inf, -1)
+        for position, r in enumerate(rows):
+            point = np.clip(x, lo[r], hi[r])
+            if np.any(lo[r] > hi[r]) or np.any((point != x) & immutable):
+                continue
+            best = min(best, (float(np.abs(point - x) @ weights), position))
+        assert cost == pytest.approx(best[0]) and k == best[1]
+        if k >= 0:
+            np.testing.assert_array_equal(out, twin)
+            assert np.all((out >= lo[rows[k]]) & (out <= hi[rows[k]]))
+
+
 def _small_integer_problem():
     rng = np.random.default_rng(3)
     frame = pd.DataFrame(rng.integers(0, 4, size=(200, 3)), columns=["a", "b", "c"])
@@ -439,6 +522,32 @@ def test_black_box_counterfactuals_are_always_verified():
         counterfactual(forest, X[0])
 
 
+class _CountingModel:
+    """A classifier that counts the calls made to it."""
+
+    def __init__(self, model):
+        self.model, self.classes_, self.calls = model, model.classes_, 0
+
+    def predict(self, X):
+        self.calls += 1
+        return self.model.predict(X)
+
+    def predict_proba(self, X):
+        self.calls += 1
+        return self.model.predict_proba(X)
+
+
+def test_black_box_search_asks_the_model_in_at_most_three_batches():
+    X, y = make_classification(300, 5, random_state=3)
+    model = _CountingModel(LogisticRegression().fit(X, y))
+    counterfactual(model, X[0], X_reference=X)  # distils the surrogate once
+    for x in X[:6]:
+        model.calls = 0
+        cf = counterfactual(model, x, X_reference=X, cost="mad")
+        assert 1 <= model.calls <= 3
+        assert cf.valid and model.model.predict(cf.values[None])[0] == cf.target
+
+
 class _Needle:
     """A black box that says 1 only at exact points of the reference data."""
 
@@ -489,7 +598,8 @@ def test_import_stays_light():
     import subprocess
 
     code = ("import sys, glassbox.distill; "
-            "print(any(m in sys.modules for m in ('torch', 'pyscipopt', 'cvxpy', 'matplotlib')))")
+            "print(any(m in sys.modules for m in "
+            "('torch', 'pyscipopt', 'cvxpy', 'matplotlib', 'numba')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

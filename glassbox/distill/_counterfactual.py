@@ -24,6 +24,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from glassbox._base import Condition
 from glassbox.distill._distiller import Distiller
+from glassbox.distill._kernels import box_costs_numpy, get_nearest_box
 from glassbox.distill._sampler import inside_float32, leaf_boxes
 from glassbox.distill._teacher import logit_of, one_blas_thread
 
@@ -178,18 +179,39 @@ def _reference_frame(X_reference, names) -> pd.DataFrame:
     return pd.DataFrame(values, columns=names)
 
 
-def _integer_columns(names, x: np.ndarray, X_reference) -> np.ndarray:
-    """Columns whose values are all whole numbers (in X_reference, else in x)."""
-    if X_reference is None:
-        if x.dtype.kind == "f":
-            return x == np.round(x)
-        return np.array([_is_whole(v) for v in x])
-    return _reference_stats(X_reference, names)["integer"]
+def _integer_columns(names, integer, X_reference, model_integer) -> np.ndarray:
+    """Which columns only take whole numbers, as a boolean mask.
+
+    In order: the columns named in ``integer``; else those of the model's training data
+    (``model_integer``, e.g. a Distiller's integer columns); else the numeric columns of
+    ``X_reference`` whose values are all whole; else none. The row being explained never
+    decides it: a value that happens to be whole says nothing about its column.
+    """
+    if integer is not None:
+        if isinstance(integer, str):
+            integer = [integer]
+        integer = [str(c) for c in integer]
+        unknown = [c for c in integer if c not in names]
+        if unknown:
+            raise ValueError(f"integer names unknown column(s) {unknown}; columns are "
+                             f"{names[:20]}.")
+        return np.isin(names, integer)
+    if model_integer is not None:
+        return model_integer
+    if X_reference is not None:
+        return _reference_stats(X_reference, names)["integer"]
+    return _constant(len(names), False)
 
 
-def _is_whole(v) -> bool:
-    return isinstance(v, (int, np.integer, bool, np.bool_)) or (
-        isinstance(v, (float, np.floating)) and float(v).is_integer())
+def _distiller_integer(distiller) -> np.ndarray:
+    """The whole-number columns of a Distiller's training data: integer columns, and
+    two-valued columns of an integer or boolean dtype."""
+    from glassbox.distill._sampler import INTEGER
+
+    coder = distiller._coder
+    return np.array([kind == INTEGER or (name not in coder.levels_
+                                         and coder.dtypes_[name].kind in "biu")
+                     for name, kind in zip(coder.columns_, coder.kinds_)])
 
 
 def _check_immutable(immutable, names):
@@ -265,51 +287,57 @@ _TREE_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class _TreeBoxes:
-    """Every leaf of a fitted sklearn tree as a float32-safe box, built once per tree.
+    """Every leaf of a fitted sklearn tree as a float32-safe closed box, built once per tree.
 
-    A query then costs a handful of vectorized operations on the boxes of the wanted
-    class (grouped by class in advance) and a walk down the tree for the prediction,
-    with no per-leaf Python.
+    A query is then a walk down the tree for the prediction and one kernel call
+    (:mod:`glassbox.distill._kernels`) over the leaves of the wanted class, grouped by
+    class in advance, with no per-leaf Python.
     """
 
     def __init__(self, model):
         tree = model.tree_
         leaves, lo, hi = leaf_boxes(tree)
-        self.lo, self.hi = inside_float32(lo, hi)
-        # Integer columns take the whole numbers inside each box.
-        self.lo_int, self.hi_int = np.ceil(self.lo), np.floor(self.hi)
+        lo, hi = inside_float32(lo, hi)
+        self.lo, self.hi = np.ascontiguousarray(lo), np.ascontiguousarray(hi)
         self.leaf_class = np.argmax(tree.value[leaves, 0, :], axis=1)
-        self.by_class = {int(c): np.flatnonzero(self.leaf_class == c)
+        self.by_class = {int(c): np.flatnonzero(self.leaf_class == c).astype(np.int64)
                          for c in range(tree.value.shape[2])}
-        self.others = {c: np.flatnonzero(self.leaf_class != c) for c in self.by_class}
-        self._grouped = {}
+        self.others = {c: np.flatnonzero(self.leaf_class != c).astype(np.int64)
+                       for c in self.by_class}
+        self._integer_bounds = {}
         self.position = {int(leaf): k for k, leaf in enumerate(leaves)}
         self.left = tree.children_left.tolist()
         self.right = tree.children_right.tolist()
         self.feature = tree.feature.tolist()
         self.threshold = tree.threshold.tolist()
 
-    def predict_index(self, x) -> int:
-        """Class index of the leaf holding ``x``: a walk down the tree, comparing in
-        float32 as sklearn does."""
+    def leaf_position(self, x) -> int:
+        """Position (in the box arrays) of the leaf holding ``x``: a walk down the tree,
+        comparing in float32 as sklearn does."""
         v = x.astype(np.float32).tolist()
         left, right, feature, threshold = self.left, self.right, self.feature, self.threshold
         node = 0
         while left[node] != -1:
             node = left[node] if v[feature[node]] <= threshold[node] else right[node]
-        return int(self.leaf_class[self.position[node]])
+        return self.position[node]
 
-    def group(self, key, rows):
-        """The boxes of ``rows`` as ``(bounds, bounds_int, rows)``, cached under ``key``:
-        ``bounds`` is ``[lo, -hi]`` side by side (n_rows, 2p), so that one subtraction of
-        ``[x, -x]`` gives how far x lies below and above every box; ``bounds_int`` the
-        same for whole-number columns."""
-        boxes = self._grouped.get(key)
-        if boxes is None:
-            boxes = (np.hstack([self.lo[rows], -self.hi[rows]]),
-                     np.hstack([self.lo_int[rows], -self.hi_int[rows]]), np.asarray(rows))
-            self._grouped[key] = boxes
-        return boxes
+    def predict_index(self, x) -> int:
+        """Class index of the leaf holding ``x``."""
+        return int(self.leaf_class[self.leaf_position(x)])
+
+    def bounds(self, integer):
+        """``(lo, hi)`` of every leaf; integer columns (boolean mask, or None for none)
+        take the whole numbers inside each box (``lo > hi`` where there are none).
+        Cached per mask."""
+        if integer is None:
+            return self.lo, self.hi
+        key = integer.tobytes()
+        cached = self._integer_bounds.get(key)
+        if cached is None:
+            cached = (np.where(integer, np.ceil(self.lo), self.lo),
+                      np.where(integer, np.floor(self.hi), self.hi))
+            self._integer_bounds[key] = cached
+        return cached
 
 
 def _tree_boxes(model) -> _TreeBoxes:
@@ -326,48 +354,29 @@ def _mask(flags):
     return flags if np.count_nonzero(flags) else None
 
 
-def _box_costs(x, boxes, weights, integer, immutable):
-    """Cost of the cheapest point of each box (inf where an immutable column would move or
-    an integer column has no whole value inside), and the boxes' effective bounds.
-
-    ``integer`` / ``immutable`` are boolean masks, or None when no column is one."""
-    bounds, bounds_int, _ = boxes
-    p = len(x)
-    if integer is not None:
-        bounds = np.where(np.concatenate([integer, integer]), bounds_int, bounds)
-    # The L1 distance to a box is separable: per column, how far x lies below it or above
-    # it (at most one of the two is positive), weighted.
-    distance = np.maximum(bounds - np.concatenate([x, -x]), 0.0)
-    cost = distance @ np.concatenate([weights, weights])
-    if integer is not None:
-        cost[np.any(bounds[:, :p] > -bounds[:, p:], axis=1)] = np.inf
-    if immutable is not None:
-        moved = distance[:, :p] + distance[:, p:]
-        cost[np.any(moved[:, immutable] > 0, axis=1)] = np.inf
-    return cost, bounds
-
-
-def _box_point(x, bounds, k):
-    """The cheapest point of box ``k`` (``bounds`` as returned by :func:`_box_costs`)."""
-    p = len(x)
-    return np.minimum(np.maximum(x, bounds[k, :p]), -bounds[k, p:])
-
-
 def _tree_counterfactual(model, x, names, target, weights, integer, immutable):
     index = _tree_boxes(model)
     prediction = index.predict_index(x)
     target_index = _resolve_target(model, prediction, target)
-    boxes = (index.group(("other", prediction), index.others[prediction])
-             if target_index is None else
-             index.group(("class", target_index), index.by_class.get(target_index, [])))
-    if len(boxes[-1]) == 0:
+    rows = index.others[prediction] if target_index is None else index.by_class.get(
+        target_index, _NO_ROWS)
+    lo, hi = index.bounds(_mask(integer))
+    point = np.empty(len(x))
+    k, cost = _nearest_box()(x, lo, hi, rows, weights, immutable, point)
+    if k < 0:
         return _failure(model.classes_, target_index, "exact tree", names, x)
-    cost, bounds = _box_costs(x, boxes, weights, _mask(integer), _mask(immutable))
-    best = int(cost.argmin())
-    if not math.isfinite(cost[best]):
-        return _failure(model.classes_, target_index, "exact tree", names, x)
-    return _result(model.classes_, x, names, _box_point(x, bounds, best), cost[best],
-                   int(index.leaf_class[boxes[-1][best]]), True, "exact tree")
+    return Counterfactual(values=point, cost=float(cost), valid=True,
+                          target=model.classes_[index.leaf_class[rows[k]]],
+                          method="exact tree", names=names, original=x)
+
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=1)
+def _nearest_box():
+    """The tree counterfactual kernel of the best available backend (resolved once)."""
+    return get_nearest_box("auto")
 
 
 # ---------------------------------------------------------------------------
@@ -624,7 +633,11 @@ PUSHES = np.array([1.25, 1.5, 2.0, 3.0])
 QUANTILES = np.linspace(0.05, 0.95, 10)
 # Features followed by the gradient moves, and their steps in units of cost.
 GRADIENT_FEATURES = 6
-GRADIENT_STEPS = np.geomspace(0.05, 20, 24)
+GRADIENT_STEPS = np.geomspace(0.05, 20, 12)
+# Random sparse jumps to values of reference rows of the target class.
+N_JUMPS = 100
+# Points on the way back towards x tried by the refinement.
+SHORTEN_STEPS = 16
 
 
 class _BlackBoxIndex:
@@ -683,86 +696,138 @@ def _weakrefable(obj) -> bool:
 def _black_box_counterfactual(model, x, names, target, weights, integer, immutable,
                               X_reference, random_state):
     index = _black_box_index(model, X_reference, names, random_state)
-    # The search asks the model about a few hundred rows at a time: one BLAS thread.
-    with one_blas_thread(0):
+    # The search asks the model about a few hundred rows at a time: one BLAS thread. Every
+    # row it asks about is made from x and the (validated) reference rows, so when x is
+    # finite sklearn's finiteness checks of each call can be skipped.
+    finite = x.dtype.kind == "f" and bool(np.isfinite(x).all())
+    with one_blas_thread(0), _sklearn_config(assume_finite=finite):
         return _search(index, x, names, target, weights, integer, immutable, random_state)
 
 
+def _sklearn_config(**settings):
+    import sklearn
+
+    return sklearn.config_context(**settings)
+
+
 def _search(index, x, names, target, weights, integer, immutable, random_state):
+    """Candidates from the surrogate, the gradient and the reference rows, all checked
+    against the model in batched calls, and the cheapest valid one refined.
+
+    Each call to a model has an overhead worth hundreds of rows, so the first call holds
+    ``x``, the gradient probes around it and the surrogate's candidates (built towards
+    the class the surrogate expects the answer in); the second the gradient's moves and
+    the refinement of the first call's best; a third call refines a winner of the
+    second call, when there is one.
+    """
     teacher = index.teacher
     rng = np.random.default_rng(random_state)
     values = x.astype(float)
     mutable = np.flatnonzero(~immutable)
-    # One call answers both the prediction at x and the central differences around it.
+    classes = teacher.classes_
+    explicit = None if target is None else _class_index(classes, target)
     probes = (_gradient_probes(values, mutable, index) if teacher.has_proba
               else np.empty((0, len(values))))
-    proba = teacher.proba(np.concatenate([values[None], probes]))
+    guess = index.leaf_class[index.boxes.leaf_position(values)]
+    expected = _wanted(len(classes), guess, explicit)
+    tried = _surrogate_candidates(index, values, expected, weights, integer, immutable)
+    proba = teacher.proba(np.concatenate([values[None], probes, tried]))
     prediction = int(np.argmax(proba[0]))
-    classes = teacher.classes_
-    if target is None and len(classes) == 2:
-        target_index = 1 - prediction
-    elif target is None:
-        target_index = None
-    else:
-        matches = np.flatnonzero(classes == target)
-        if len(matches) == 0:
-            raise ValueError(f"target must be one of the model's classes {classes.tolist()}, "
-                             f"got {target!r}.")
-        target_index = int(matches[0])
-    wanted = (lambda k: k != prediction) if target_index is None else (
-        lambda k: k == target_index)
+    wanted = _wanted(len(classes), prediction, explicit)
+    target_index = explicit if explicit is not None else (
+        1 - prediction if len(classes) == 2 else None)
+    labels = np.argmax(proba[1 + len(probes):], axis=1)
 
-    candidates = []
-    leaves = np.flatnonzero(wanted(index.leaf_class))
-    if len(leaves):
-        cost, bounds = _box_costs(values, index.boxes.group(("wanted", target_index, prediction),
-                                                           leaves), weights, _mask(integer),
-                                  _mask(immutable))
-        order = np.argsort(cost)[:N_LEAVES_TRIED]
-        order = order[np.isfinite(cost[order])]
-        projections = np.array([_box_point(values, bounds, k) for k in order]).reshape(
-            len(order), len(values))
-        candidates.append(projections)
-        # The same sparse moves, pushed further: the surrogate's boundary is only approximate.
-        candidates.append((values + PUSHES[:, None, None] * (projections - values)[None])
-                          .reshape(-1, len(values)))
+    second = []
+    best = _cheapest(values, tried, labels, wanted, weights)
+    if best is not None:
+        second.append(_refinements(values, tried[best], weights, integer))
+    if explicit is None and prediction != guess:  # the surrogate was wrong about x
+        second.append(_surrogate_candidates(index, values, wanted, weights, integer,
+                                            immutable))
     good = np.flatnonzero(wanted(index.reference_label))
     if len(mutable) and len(probes):
-        moves, ranked = _gradient_moves(proba[1:], values, mutable, weights, index,
-                                        target_index, prediction)
-        candidates.append(moves)
+        moves, ranked = _gradient_moves(proba[1:1 + len(probes)], values, mutable, weights,
+                                        index, target_index, prediction)
+        second.append(moves)
         if len(good):
-            candidates.append(_sparse_jumps(values, ranked, index.reference[good], rng))
-    # Single-feature moves to the reference data's quantiles.
-    singles = np.repeat(values[None], len(mutable) * len(index.quantiles), axis=0)
-    rows = np.arange(len(singles))
-    singles[rows, np.repeat(mutable, len(index.quantiles))] = \
-        index.quantiles[:, mutable].T.reshape(-1)
-    candidates.append(singles)
-    if len(good):
-        ref = index.reference[good].copy()
-        ref[:, immutable] = values[immutable]
-        near = ref[np.argsort(np.abs(ref - values) @ weights)[:N_NEIGHBOURS]]
-        # Points on the way to the nearest reference rows the model puts in the target class.
-        candidates.append((values + STEPS[:, None, None] * (near - values)[None]).reshape(-1, len(values)))
-    if not candidates:
+            second.append(_sparse_jumps(values, ranked, index.reference[good], rng))
+    else:
+        # No probabilities, no gradient: single-feature moves to the reference quantiles
+        # stand in for the gradient's sparse moves (with them, they never won: measured).
+        singles = np.repeat(values[None], len(mutable) * len(index.quantiles), axis=0)
+        rows = np.arange(len(singles))
+        singles[rows, np.repeat(mutable, len(index.quantiles))] = \
+            index.quantiles[:, mutable].T.reshape(-1)
+        second.append(singles)
+    n_refined = len(second[0]) if best is not None else 0
+    if second:
+        pool = np.concatenate(second)
+        pool[:, integer] = np.round(pool[:, integer])
+        tried = np.concatenate([tried, pool])
+        labels = np.concatenate([labels, teacher.label_index(pool)])
+    first_and_refined = len(tried) - len(pool) + n_refined if second else len(tried)
+    best = _cheapest(values, tried, labels, wanted, weights)
+    if best is None:
         return _failure(classes, target_index, "surrogate search", names, x)
-    pool = np.concatenate(candidates)
-    pool[:, integer] = np.round(pool[:, integer])
-    labels = teacher.label_index(pool)
+    # The answer carries the model's own label of it, from the batched call that tested it.
+    point, reached = tried[best], int(labels[best])
+    if best >= first_and_refined:  # a new candidate of the second call: not refined yet
+        point, reached = _refine(teacher, values, point, reached, wanted, weights, integer)
+    cost = float(np.abs(point - values) @ weights)
+    return _result(classes, x, names, point, cost, reached, True, "surrogate search")
+
+
+def _class_index(classes, target) -> int:
+    matches = np.flatnonzero(classes == target)
+    if len(matches) == 0:
+        raise ValueError(f"target must be one of the model's classes {classes.tolist()}, "
+                         f"got {target!r}.")
+    return int(matches[0])
+
+
+def _wanted(n_classes, prediction, target):
+    """Which class indices count as reaching the goal: the target; else, of two classes,
+    the other one; else any other class."""
+    if target is None and n_classes == 2:
+        target = 1 - prediction
+    if target is None:
+        return lambda k: k != prediction
+    return lambda k: k == target
+
+
+def _cheapest(x, points, labels, wanted, weights):
+    """Index of the cheapest of ``points`` whose label is wanted, or None."""
     ok = np.flatnonzero(wanted(labels))
     if len(ok) == 0:
-        return _failure(classes, target_index, "surrogate search", names, x)
-    costs = np.abs(pool[ok] - values) @ weights
-    pick = ok[np.argmin(costs)]
-    # Every point below comes with the model's own label of it, from the batched call
-    # that tested it: the answer is verified without one more call.
-    best, reached = pool[pick], int(labels[pick])
-    best, reached = _shorten(teacher, values, best, reached, wanted, integer)
-    best, reached = _revert_changes(teacher, values, best, reached, wanted, weights, integer)
-    valid = bool(wanted(reached))
-    cost = float(np.abs(best - values) @ weights)
-    return _result(classes, x, names, best, cost, reached, valid, "surrogate search")
+        return None
+    return int(ok[np.argmin(np.abs(points[ok] - x) @ weights)])
+
+
+def _surrogate_candidates(index, x, wanted, weights, integer, immutable):
+    """Candidates towards the wanted classes: the projections of ``x`` onto the cheapest
+    surrogate leaves of those classes, the same moves pushed further (the surrogate's
+    boundary is only approximate), and points on the way to the nearest reference rows
+    the model puts in those classes. Integer columns rounded."""
+    out = [np.empty((0, len(x)))]
+    leaves = np.flatnonzero(wanted(index.leaf_class))
+    if len(leaves):
+        lo, hi = index.boxes.bounds(_mask(integer))
+        cost = box_costs_numpy(x, lo, hi, leaves, weights, immutable)
+        order = np.argsort(cost)[:N_LEAVES_TRIED]
+        order = leaves[order[np.isfinite(cost[order])]]
+        projections = np.minimum(np.maximum(x, lo[order]), hi[order])
+        out += [projections, (x + PUSHES[:, None, None] * (projections - x)[None])
+                .reshape(-1, len(x))]
+    good = np.flatnonzero(wanted(index.reference_label))
+    if len(good):
+        ref = index.reference[good].copy()
+        ref[:, immutable] = x[immutable]
+        near = ref[np.argsort(np.abs(ref - x) @ weights)[:N_NEIGHBOURS]]
+        out.append((x + STEPS[:, None, None] * (near - x)[None]).reshape(-1, len(x)))
+    out = np.concatenate(out)
+    out[:, integer] = np.round(out[:, integer])
+    return out
 
 
 def _probe_steps(index):
@@ -807,10 +872,10 @@ def _gradient_moves(proba, x, mutable, weights, index, target_index, prediction)
     return np.clip(moves, index.low, index.high).reshape(-1, len(x)), ranked
 
 
-def _sparse_jumps(x, ranked, target_rows, rng, n=200, pool=10):
+def _sparse_jumps(x, ranked, target_rows, rng, pool=10):
     """Two or three of the most effective features set to the values of reference rows
     of the target class (where the model already says yes), at random."""
-    columns = ranked[:pool]
+    columns, n = ranked[:pool], N_JUMPS
     order = np.argsort(rng.random((n, len(columns))), axis=1)  # a random permutation per row
     take = order < rng.integers(2, 4, size=n)[:, None]
     donors = target_rows[rng.integers(len(target_rows), size=n)][:, columns]
@@ -819,44 +884,51 @@ def _sparse_jumps(x, ranked, target_rows, rng, n=200, pool=10):
     return jumps
 
 
-def _shorten(teacher, x, point, label, wanted, integer, steps=16):
-    """Move the point back towards x as far as the model still agrees (one batched call).
-
-    Returns the point and the model's label of it."""
-    t = np.linspace(0, 1, steps + 1)[1:]
+def _shortened(x, point, integer, steps=SHORTEN_STEPS):
+    """Points on the way from ``x`` to ``point`` (excluded), nearest ``x`` first."""
+    t = np.linspace(0, 1, steps + 1)[1:-1]
     line = x + t[:, None] * (point - x)
     line[:, integer] = np.round(line[:, integer])
-    labels = teacher.label_index(line)
+    return line
+
+
+def _reverted(x, point, weights):
+    """``point`` with some of its changes undone: the ``k`` cheapest changes at once for
+    every ``k``, and every change alone."""
+    changed = np.flatnonzero(point != x)
+    if len(changed) <= 1:
+        return np.empty((0, len(x)))
+    order = changed[np.argsort(np.abs(point - x)[changed] * weights[changed])]
+    # Row k < len(order) - 1 undoes the k + 1 cheapest changes; the rest undo one each.
+    runs = np.repeat(point[None], len(order) - 1, axis=0)
+    undo = np.arange(len(order) - 1)[:, None] >= np.arange(len(order))[None]
+    runs[:, order] = np.where(undo, x[order], runs[:, order])
+    singles = np.repeat(point[None], len(changed), axis=0)
+    singles[np.arange(len(changed)), changed] = x[changed]
+    return np.concatenate([runs, singles])
+
+
+def _refinements(x, point, weights, integer):
+    """Cheaper variants of a valid ``point`` to try: the way back towards ``x``, and the
+    point with some of its changes undone."""
+    return np.concatenate([_shortened(x, point, integer), _reverted(x, point, weights)])
+
+
+def _refine(teacher, x, point, label, wanted, weights, integer):
+    """The cheapest of :func:`_refinements` the model puts in a wanted class (one batched
+    call), with the model's label of it; ``point`` and ``label`` when none is cheaper."""
+    trials = _refinements(x, point, weights, integer)
+    if len(trials) == 0:
+        return point, label
+    labels = teacher.label_index(trials)
     ok = np.flatnonzero(wanted(labels))
-    return (line[ok[0]], int(labels[ok[0]])) if len(ok) else (point, label)
-
-
-def _revert_changes(teacher, x, point, label, wanted, weights, integer, rounds=1):
-    """Undo changes while the model still agrees. Each round is one batched call that
-    tries both the longest runs of the cheapest changes undone at once and every single
-    change undone, and keeps the cheapest point the model still puts in the target class.
-
-    Returns the point and the model's label of it."""
-    for _ in range(rounds):
-        changed = np.flatnonzero(point != x)
-        if len(changed) <= 1:
-            break
-        order = changed[np.argsort(np.abs(point - x)[changed] * weights[changed])]
-        # Row k < len(order) undoes the k + 1 cheapest changes; the rest undo one each.
-        runs = np.repeat(point[None], len(order) - 1, axis=0)
-        undo = np.arange(len(order) - 1)[:, None] >= np.arange(len(order))[None]
-        runs[:, order] = np.where(undo, x[order], runs[:, order])
-        singles = np.repeat(point[None], len(changed), axis=0)
-        singles[np.arange(len(changed)), changed] = x[changed]
-        trials = np.concatenate([runs, singles])
-        labels = teacher.label_index(trials)
-        ok = np.flatnonzero(wanted(labels))
-        if len(ok) == 0:
-            break
-        costs = np.abs(trials[ok] - x) @ weights
-        k = ok[np.argmin(costs)]
-        point, label = trials[k], int(labels[k])
-    return point, label
+    if len(ok) == 0:
+        return point, label
+    costs = np.abs(trials[ok] - x) @ weights
+    k = ok[np.argmin(costs)]
+    if costs.min() >= np.abs(point - x) @ weights:
+        return point, label
+    return trials[k], int(labels[k])
 
 
 # ---------------------------------------------------------------------------
@@ -864,7 +936,7 @@ def _revert_changes(teacher, x, point, label, wanted, weights, integer, rounds=1
 # ---------------------------------------------------------------------------
 
 def counterfactual(model, x, target=None, *, immutable=(), cost="l1", X_reference=None,
-                   random_state=0) -> Counterfactual:
+                   integer=None, random_state=0) -> Counterfactual:
     """The cheapest change of ``x`` that makes ``model`` predict ``target``.
 
     Parameters
@@ -885,6 +957,10 @@ def counterfactual(model, x, target=None, *, immutable=(), cost="l1", X_referenc
     X_reference : table, optional
         Reference rows: integer columns, MAD scales, category levels, and (for
         black boxes, required) the data the surrogate is distilled from.
+    integer : sequence of str, optional
+        Columns that only take whole numbers (the counterfactual keeps them whole).
+        Default: a Distiller's integer columns (from the data it was fitted on), else the
+        numeric columns of ``X_reference`` whose values are all whole, else none.
     random_state : int or None
         Seed of the surrogate of a black box.
 
@@ -901,6 +977,7 @@ def counterfactual(model, x, target=None, *, immutable=(), cost="l1", X_referenc
     >>> cf.valid, cf.changes["x0"][1] > 0.5
     (True, True)
     """
+    model_integer = None
     if isinstance(model, Distiller):
         model._check_fitted()
         if model._coder.has_levels and not hasattr(model.student_, "decision_regions") \
@@ -909,13 +986,14 @@ def counterfactual(model, x, target=None, *, immutable=(), cost="l1", X_referenc
                             f"codes is not supported (categorical columns: "
                             f"{sorted(model._coder.levels_)}); use a glassbox student "
                             "(SparseTreeClassifier, RuleListClassifier) or encode them.")
+        model_integer = _distiller_integer(model)
         model = model.student_
     row, names = _as_row(model, x)
     n_expected = getattr(model, "n_features_in_", None)
     if n_expected is not None and len(names) != n_expected:
         raise ValueError(f"x has {len(names)} features, but the model expects {n_expected}.")
     weights = _weights(names, cost, X_reference)
-    integer = _integer_columns(names, row, X_reference)
+    integer = _integer_columns(names, integer, X_reference, model_integer)
     fixed = _check_immutable(immutable, names)
     if isinstance(model, DecisionTreeClassifier):
         if getattr(model, "n_outputs_", 1) != 1:

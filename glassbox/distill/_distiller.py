@@ -23,6 +23,7 @@ from glassbox._base import (
 )
 from glassbox.distill._lookahead import lookahead_tree
 from glassbox.distill._sampler import (
+    INTEGER,
     ColumnCoder,
     RegionSampler,
     inside_float32,
@@ -140,10 +141,12 @@ class Distiller(GlassboxClassifier):
         Query budget; ``"auto"`` is 20 per training row.
     fidelity_target : float, optional
         Stop as soon as the validation fidelity (R^2 for regression) reaches it.
-    sampler : {"auto", "kde", "gmm"}, default="auto"
-        ``"kde"`` (= ``"auto"``): smoothed bootstrap around the leaf's points with
-        the covariance of their mixture component; ``"gmm"``: draws from those
-        mixture components, truncated to the leaf.
+    sampler : {"auto", "kde", "gmm", "mix"}, default="auto"
+        ``"kde"``: smoothed bootstrap around the leaf's points with the covariance of
+        their mixture component; ``"gmm"``: draws from those mixture components,
+        truncated to the leaf; ``"mix"``: random points between two of the leaf's
+        points (rounded in integer columns). ``"auto"``: ``"mix"`` when at least half
+        of the columns are integer columns (pixels, counts), else ``"kde"``.
     max_depth : int, default=4
         Depth of the default student.
     max_rounds : int, default=2
@@ -201,7 +204,7 @@ class Distiller(GlassboxClassifier):
         "student": [None, HasMethods(["fit", "predict"])],
         "n_queries": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
         "fidelity_target": [None, Interval(Real, 0, 1, closed="right")],
-        "sampler": [StrOptions({"auto", "kde", "gmm"})],
+        "sampler": [StrOptions({"auto", "kde", "gmm", "mix"})],
         "max_depth": [Interval(Integral, 1, None, closed="left")],
         "max_rounds": [Interval(Integral, 1, None, closed="left")],
         "lookahead": [Interval(Integral, 0, None, closed="left")],
@@ -364,7 +367,7 @@ class Distiller(GlassboxClassifier):
         Z_train, t_train = Z[train], targets[train]
         budget = (AUTO_QUERY_FACTOR * len(train) if self.n_queries == "auto"
                   else int(self.n_queries))
-        method = "kde" if self.sampler == "auto" else self.sampler
+        method = self._sampling_method()
         sampler = RegionSampler(self._coder.kinds_, method=method, bandwidth=BANDWIDTH,
                                 rng=rng).fit(Z_train)
 
@@ -415,6 +418,14 @@ class Distiller(GlassboxClassifier):
             self._fit_student(np.concatenate([pool_Z[:keep], Z[held_out]]),
                               np.concatenate([pool_t[:keep], targets[held_out]]), validation,
                               lookahead=lookahead)
+
+    def _sampling_method(self) -> str:
+        """``sampler="auto"``: mix real rows when most columns are whole numbers (pixels,
+        counts: a grid that correlated noise would leave), else the smoothed bootstrap."""
+        if self.sampler != "auto":
+            return self.sampler
+        integer = np.count_nonzero(self._coder.kinds_ == INTEGER)
+        return "mix" if integer >= len(self._coder.kinds_) / 2 else "kde"
 
     def _reached_target(self, score) -> bool:
         return self.fidelity_target is not None and score >= self.fidelity_target

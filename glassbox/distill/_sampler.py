@@ -126,10 +126,12 @@ class RegionSampler:
     ----------
     kinds : array of {"continuous", "integer", "categorical"}
         Per column, from :class:`ColumnCoder`.
-    method : {"kde", "gmm"}
+    method : {"kde", "gmm", "mix"}
         ``"kde"``: a smoothed bootstrap around points of the region, with the
         covariance of their mixture component times ``bandwidth**2``.
         ``"gmm"``: draws from the mixture components the region's points belong to.
+        ``"mix"``: a uniform random point of the segment between two points of the
+        region (no density is fitted).
     n_components : int
         Mixture components (fewer when the data are few).
     bandwidth : float
@@ -150,8 +152,8 @@ class RegionSampler:
         self.integer_ = np.flatnonzero(self.kinds == INTEGER)
         self.categorical_ = np.flatnonzero(self.kinds == CATEGORICAL)
         self.low_, self.high_ = Z.min(axis=0), Z.max(axis=0)
-        if len(self.numeric_) == 0:
-            self.gmm_ = None
+        if len(self.numeric_) == 0 or self.method == "mix":
+            self.gmm_ = None  # mixing anchors needs no density
             return self
         numeric = Z[:, self.numeric_]
         self.mean_ = numeric.mean(axis=0)
@@ -205,7 +207,16 @@ class RegionSampler:
         rng = self.rng
         picks = rng.integers(len(anchors), size=m)
         out = anchors[picks].copy()
-        if self.gmm_ is not None:
+        if self.method == "mix":
+            # A point on the segment between two anchors: inside their (convex) region, and
+            # on the data's own grid for columns like pixels, where noise would not be.
+            other = anchors[rng.integers(len(anchors), size=m)]
+            u = rng.random((m, 1))
+            mixed = out + u * (other - out)
+            out[:, self.numeric_] = mixed[:, self.numeric_]
+            if len(self.integer_):
+                out[:, self.integer_] = np.round(out[:, self.integer_])
+        elif self.gmm_ is not None:
             base = self._standardize(anchors[picks])
             comp = self.gmm_.predict(base)
             eps = rng.standard_normal(base.shape)
