@@ -22,8 +22,10 @@ from glassbox.treereg import (  # noqa: E402
     dominated_share,
     fit_mimic_tree,
     path_lengths,
+    regularization_frontier,
 )
-from glassbox.treereg._surrogate import r2_score  # noqa: E402
+from glassbox.treereg._surrogate import APLSurrogate, r2_score  # noqa: E402
+from glassbox.treereg._tree import network_apl, training_apl  # noqa: E402
 
 SMALL = dict(hidden_layer_sizes=(8,), epochs=6, batch_size=50, learning_rate=0.05,
              surrogate_every=2, augment_size=3)
@@ -85,7 +87,49 @@ def test_mimic_tree_matches_sklearn_paths_and_predictions():
         np.testing.assert_array_equal(inside, leaves == leaf)
 
 
+@pytest.mark.parametrize("ccp_alpha", [0.0, 0.003])
+def test_training_apl_from_leaf_counts_equals_decision_path_mean(ccp_alpha):
+    rng = np.random.default_rng(2)
+    X = rng.uniform(size=(300, 2))
+    labels = (X[:, 1] > 5 * (X[:, 0] - 0.75) ** 2 + 0.4).astype(int)
+    labels[rng.random(300) < 0.1] ^= 1
+    tree = fit_mimic_tree(X, labels, min_samples_leaf=1, ccp_alpha=ccp_alpha)
+    assert tree.tree_.max_depth >= 3  # deep enough for path lengths to differ
+    assert training_apl(tree) == pytest.approx(average_path_length(tree, X))
+    # the unchecked float32 path of the training loop fits the very same tree
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    fast = fit_mimic_tree(X32, labels, min_samples_leaf=1, ccp_alpha=ccp_alpha)
+    np.testing.assert_array_equal(fast.tree_.threshold, tree.tree_.threshold)
+    assert network_apl(X32, labels, min_samples_leaf=1, ccp_alpha=ccp_alpha) == pytest.approx(
+        average_path_length(tree, X))
+    assert network_apl(X32, np.zeros(300, dtype=int)) == 0.0
+
+
 # -- surrogate ---------------------------------------------------------------------------
+
+def test_surrogate_learns_a_smooth_target_and_its_torch_form_matches():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(240, 12))
+    apl = 3 + np.tanh(W[:, 0] - W[:, 1]) + 0.5 * W[:, 2]
+    surrogate = APLSurrogate(12, hidden=16, generator=0)
+    surrogate.fit(W[:200], apl[:200], steps=400)
+    assert r2_score(apl[200:], surrogate.predict(W[200:])) > 0.9
+    surrogate.fit(W[:200], apl[:200])  # a warm refit keeps it there
+    assert r2_score(apl[200:], surrogate.predict(W[200:])) > 0.9
+    # the torch evaluation (used for the penalty) is the same function, with a gradient
+    x = torch.as_tensor(W[203], dtype=torch.float64).requires_grad_(True)
+    value = surrogate(x)
+    assert float(value.detach()) == pytest.approx(float(surrogate.predict(W[203:204])[0]),
+                                                  rel=1e-5)
+    value.backward()
+    step = 1e-3 * x.grad / x.grad.norm()
+    with torch.no_grad():
+        moved = float(surrogate(x - step))
+    # stepping against the gradient lowers the predicted APL
+    assert moved < float(value.detach())
+
+
 
 def test_convex_combinations_are_dirichlet_mixtures_of_snapshots():
     rng = np.random.default_rng(0)
@@ -131,8 +175,11 @@ def test_gate_follows_surrogate_r2(small_model):
     assert len(measured) >= 3
     assert history["penalty_on"].iloc[0] == False  # noqa: E712  (no surrogate yet)
     np.testing.assert_array_equal(measured["penalty_on"], measured["surrogate_r2"] >= -100.0)
-    threshold = float(np.median(measured["surrogate_r2"]))
-    model = TreeRegularizedClassifier(strength=0.5, min_surrogate_r2=threshold, random_state=3,
+    # a seed whose refits give R^2 values on both sides of their median
+    always_on = TreeRegularizedClassifier(strength=0.5, min_surrogate_r2=-100.0, random_state=2,
+                                          **SMALL).fit(*parabola())
+    threshold = float(np.median(always_on.history_["surrogate_r2"].dropna()))
+    model = TreeRegularizedClassifier(strength=0.5, min_surrogate_r2=threshold, random_state=2,
                                       **SMALL)
     model.fit(*parabola())
     r2 = model.history_.dropna(subset=["surrogate_r2"])
@@ -338,6 +385,22 @@ def test_dominated_share_and_plot_frontier():
         "tree regularization", "L1", "L2", "unregularized"}
     with pytest.raises(ValueError, match="frontier"):
         TreeRegularizedClassifier().plot_frontier()
+
+
+def test_regularization_frontier_records_each_fit():
+    X, y = parabola(n=120, seed=1)
+    template = TreeRegularizedClassifier(min_surrogate_r2=-100.0, **SMALL)
+    frontier = regularization_frontier(template, X, y, strengths=(0.5,), l1=(), l2=(1e-3,),
+                                       seeds=(0,))
+    assert list(frontier["method"]) == ["none", "tree", "l2"]
+    tree, plain = frontier.iloc[1], frontier.iloc[0]
+    # the gate at -100 opens at the first refit with two held-out pairs (a refit epoch);
+    # it never opens for networks without the tree penalty
+    assert tree["penalty_from"] in range(SMALL["surrogate_every"], SMALL["epochs"] + 1,
+                                         SMALL["surrogate_every"])
+    assert np.isfinite(tree["surrogate_r2"])
+    assert math.isnan(plain["penalty_from"]) and math.isnan(plain["surrogate_r2"])
+    assert (frontier["seconds"] > 0).all() and frontier["accuracy"].between(0, 1).all()
 
 
 def test_modules_import_no_heavy_dependency_at_top_level():

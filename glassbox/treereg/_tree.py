@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn import config_context
 from sklearn.tree import DecisionTreeClassifier
 
 from glassbox._base import Condition, _format_value, conjunction_name
@@ -25,6 +26,13 @@ def fit_mimic_tree(X, labels, *, min_samples_leaf=5, ccp_alpha=0.0) -> DecisionT
     """Fit a CART tree to a network's predicted labels ``labels`` over inputs ``X``."""
     tree = DecisionTreeClassifier(min_samples_leaf=min_samples_leaf, ccp_alpha=ccp_alpha,
                                   random_state=TREE_SEED)
+    X = np.asarray(X)
+    if X.dtype == np.float32 and X.flags.c_contiguous and np.isfinite(X).all():
+        # The training loop refits this tree hundreds of times on arrays it
+        # prepared itself; sklearn's input and parameter checks would cost as
+        # much as the fit.
+        with config_context(skip_parameter_validation=True):
+            return tree.fit(X, labels, check_input=False)
     return tree.fit(X, labels)
 
 
@@ -42,12 +50,38 @@ def average_path_length(tree: DecisionTreeClassifier, X) -> float:
     return float(path_lengths(tree, X).mean())
 
 
+def node_depths(left, right) -> np.ndarray:
+    """Depth of every node of a binary tree given by child arrays (-1 at leaves).
+
+    Children always have larger ids than their parents (sklearn and
+    :class:`MimicTree` number nodes depth first), so one pass in id order suffices.
+    """
+    depth = np.zeros(len(left), dtype=np.int64)
+    for node in np.flatnonzero(np.asarray(left) >= 0):
+        depth[left[node]] = depth[right[node]] = depth[node] + 1
+    return depth
+
+
+def training_apl(tree: DecisionTreeClassifier) -> float:
+    """APL of a fitted tree over the very rows it was fitted on (unweighted).
+
+    Each leaf stores how many training rows reached it, so the mean path length
+    over those rows is ``sum(rows at leaf * depth of leaf) / rows``: the same
+    number :func:`average_path_length` gets from ``decision_path``, without
+    sending the rows down the tree again.
+    """
+    t = tree.tree_
+    depth = node_depths(t.children_left, t.children_right)
+    leaves = t.children_left < 0
+    return float(np.dot(t.n_node_samples[leaves], depth[leaves]) / t.n_node_samples[0])
+
+
 def network_apl(X, labels, *, min_samples_leaf=5, ccp_alpha=0.0) -> float:
     """APL of the tree that mimics ``labels`` (a network's predictions) over ``X``."""
     if len(np.unique(labels)) < 2:
         return 0.0
     tree = fit_mimic_tree(X, labels, min_samples_leaf=min_samples_leaf, ccp_alpha=ccp_alpha)
-    return average_path_length(tree, X)
+    return training_apl(tree)
 
 
 @dataclass
@@ -106,11 +140,7 @@ class MimicTree:
         return int(np.sum(self.left < 0))
 
     def node_depths(self) -> np.ndarray:
-        depth = np.zeros(self.n_nodes, dtype=np.int64)
-        for node in range(self.n_nodes):  # children always have larger ids than parents
-            if self.left[node] >= 0:
-                depth[self.left[node]] = depth[self.right[node]] = depth[node] + 1
-        return depth
+        return node_depths(self.left, self.right)
 
     @property
     def depth(self) -> int:
