@@ -83,24 +83,63 @@ def test_binary_decision_function_is_the_logit_margin(digits3):
     assert model.score(X[binary][200:], y[binary][200:]) >= 0.95
 
 
-def test_pushed_prototypes_are_real_own_class_patches(fitted, digits3):
-    X, y = digits3
-    net = fitted.network_
-    sources = fitted.prototype_sources_
-    images = torch.tensor(X[:300][sources[:, 0]][:, None], dtype=torch.float32)
+def assert_real_own_class_patches(model, X, y):
+    """Each prototype is the latent patch of the (un-moved) training image it names."""
+    net = model.network_
+    sources = model.prototype_sources_
+    images = torch.tensor(X[sources[:, 0]][:, None], dtype=torch.float32)
     with torch.no_grad(), _network.float64_eval(net):
         latent = net.latent(images.double())
     for j, (image, row, col) in enumerate(sources):
-        assert y[image] == fitted.classes_[fitted.prototype_class_[j]]
+        assert y[image] == model.classes_[model.prototype_class_[j]]
         patch = latent[j, :, row, col].numpy()
         np.testing.assert_allclose(net.prototypes[j].detach().double().numpy(), patch,
                                    rtol=0, atol=1e-6)
-    assert np.all(fitted.push_distances_ < 1e-10)
+    assert np.all(model.push_distances_ < 1e-10)
     # Distinct: no two prototypes share a source patch or a latent vector.
     assert len({tuple(s) for s in sources.tolist()}) == len(sources)
     vectors = net.prototypes.detach().numpy()
     assert len(np.unique(vectors, axis=0)) == len(vectors)
-    np.testing.assert_array_equal(fitted.prototype_images_[:, 0], X[:300][sources[:, 0]])
+    np.testing.assert_array_equal(model.prototype_images_[:, 0], X[sources[:, 0]])
+
+
+def test_pushed_prototypes_are_real_own_class_patches(fitted, digits3):
+    X, y = digits3
+    assert_real_own_class_patches(fitted, X[:300], y[:300])
+
+
+def test_augment_moves_training_batches_only(digits3):
+    generator = torch.Generator().manual_seed(0)
+    images = torch.rand((40, 2, 9, 11), generator=generator)
+    moved = _network.augment_batch(images, "shift", generator)
+    padded = torch.nn.functional.pad(images, (2, 2, 2, 2))
+    seen = set()
+    for k in range(len(images)):  # each image is its own copy moved by (dy, dx), zero-filled
+        matches = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                   if torch.equal(moved[k], padded[k, :, 2 - dy:11 - dy, 2 - dx:13 - dx])]
+        assert len(matches) == 1
+        seen.add(matches[0])
+    assert len(seen) > 10  # the shifts vary from image to image
+    assert _network.augment_batch(images, None, generator) is images
+    again = [_network.augment_batch(images, "affine", torch.Generator().manual_seed(3))
+             for _ in range(2)]
+    assert again[0].shape == images.shape and torch.equal(again[0], again[1])
+    assert not torch.allclose(again[0], images, atol=1e-3)
+
+    # With moved training batches, push still uses the real images: the prototypes are real
+    # patches of the training images as given, and the tied epochs keep push lossless.
+    X, y = digits3
+    logits = {}
+    model = ProtoPNetClassifier(
+        **dict(TWO_EPOCHS, joint_epochs=3, tied_epochs=2), augment="shift", random_state=2,
+        callback=lambda stage, m: logits.setdefault(stage, m.decision_function(X[200:240]))
+    ).fit(X[:200], y[:200])
+    assert_real_own_class_patches(model, X[:200], y[:200])
+    np.testing.assert_allclose(logits["push"], logits["joint"], rtol=0, atol=1e-3)
+    plain = ProtoPNetClassifier(**dict(TWO_EPOCHS, joint_epochs=3, tied_epochs=2),
+                                random_state=2).fit(X[:200], y[:200])
+    assert not np.allclose(plain.decision_function(X[200:240]),
+                           model.decision_function(X[200:240]))
 
 
 def test_explain_boxes_contain_activation_peaks(fitted, digits3):
@@ -158,14 +197,47 @@ def test_convex_last_layer_matches_cvxpy_and_beats_adam(seed):
     np.testing.assert_allclose(weights, reference, atol=1e-3)
 
 
-def test_fitted_last_layer_beats_adam_on_its_own_objective(digits3):
+def test_anchored_last_layer_is_certified_and_pulled_to_its_anchor():
+    features, y, own = _last_layer_problem(0)
+    anchor = np.where(own, 2.0, -0.3)
+    options = dict(l1=1e-2, l2=1e-2, anchor=anchor)
+    weights, certificate = _last_layer.solve_last_layer(features, y, own, **options)
+    assert certificate.status == "optimal"
+    objective = _last_layer.last_layer_objective(weights, features, y, own, **options)
+    assert objective == pytest.approx(certificate.objective, abs=1e-12)
+    adam = _last_layer.adam_last_layer(features, y, own, epochs=20, **options)
+    assert objective < _last_layer.last_layer_objective(adam, features, y, own, **options)
+    # A strong ridge keeps the anchor; the zero-centred problem has another optimum.
+    strong, _ = _last_layer.solve_last_layer(features, y, own, l1=1e-2, l2=1e3, anchor=anchor)
+    np.testing.assert_allclose(strong, anchor, atol=1e-3)
+    plain, _ = _last_layer.solve_last_layer(features, y, own, l1=1e-2, l2=1e-2)
+    assert np.abs(plain - weights).max() > 0.1
+    pytest.importorskip("cvxpy")
+    reference = _last_layer.solve_last_layer_cvxpy(features, y, own, **options)
+    reference_objective = _last_layer.last_layer_objective(reference, features, y, own, **options)
+    assert certificate.lower_bound <= reference_objective + 1e-9
+    np.testing.assert_allclose(weights, reference, atol=1e-3)
+
+
+@pytest.mark.parametrize("anchor", ["zero", "network"])
+def test_fitted_last_layer_beats_adam_on_its_own_objective(digits3, anchor):
     X, y = digits3
-    model = ProtoPNetClassifier(**SMALL, validation_fraction=0.0, random_state=2).fit(
-        X[:200], y[:200])
+    joint = {}
+    model = ProtoPNetClassifier(
+        **SMALL, validation_fraction=0.0, last_layer_anchor=anchor, random_state=2,
+        callback=lambda stage, m: joint.setdefault(stage, m.last_layer_weights_.copy())
+    ).fit(X[:200], y[:200])
     assert model.validation_accuracy_ == {}
+    if anchor == "network":  # the connections the network learned, before the solve
+        np.testing.assert_array_equal(model.last_layer_anchor_, joint["push"])
+        assert not np.allclose(model.last_layer_weights_, joint["push"])
+        restored = glassbox.from_dict(json.loads(json.dumps(model.to_dict())))
+        np.testing.assert_array_equal(restored.last_layer_anchor_, model.last_layer_anchor_)
+    else:
+        assert model.last_layer_anchor_ is None
     features = model._similarities(X[:200, None])
     own = _last_layer.own_class_mask(model.prototype_class_, 3)
-    options = dict(l1=model.l1_weight, l2=model.last_layer_l2)
+    options = dict(l1=model.l1_weight, l2=model.last_layer_l2, anchor=model.last_layer_anchor_)
     ours = _last_layer.last_layer_objective(model.last_layer_weights_, features, y[:200], own,
                                             **options)
     adam = _last_layer.adam_last_layer(features, y[:200], own, epochs=20, **options)
@@ -366,3 +438,12 @@ def test_cosine_schedule_and_28px_backbone():
     assert len(rates) == 8 and rates[0] == pytest.approx(0.1)
     assert all(a > b for a, b in zip(rates, rates[1:]))
     assert rates[-1] == pytest.approx(0.1 * 0.5 * (1 + np.cos(np.pi * 7 / 8)))
+    # A window continues one schedule over two calls (the free, then the tied joint epochs).
+    rates.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(torch.optim.Adam, "step", record)
+        _network.train_stage(net, net.parameters(), images, labels, epochs=1, batch_size=8,
+                             learning_rate=0.1, generator=generator, loss_weights=loss_weights,
+                             schedule="cosine", window=(0.5, 1.0))
+    expected = [0.1 * 0.5 * (1 + np.cos(np.pi * (0.5 + 0.5 * step / 4))) for step in range(4)]
+    assert rates == pytest.approx(expected)

@@ -4,12 +4,15 @@ After push the prototype similarities ``S`` (n, P) are fixed, so choosing the
 class connections ``W`` (K, P) is a convex problem:
 
     minimize  mean_i [ logsumexp(S_i W^T) - (S_i W^T)_{y_i} ]
-              + l1 * sum_{(k, j) wrong class} |W_kj| + (l2 / 2) * ||W||^2
+              + l1 * sum_{(k, j) wrong class} |W_kj| + (l2 / 2) * ||W - A||^2
 
 The small ridge term ``l2`` makes the minimum exist and unique (without it the
 own-class connections of separable training data grow without bound) and gives
 a certificate: for a ``l2``-strongly convex objective, ``f(W) - f* <= r^2 / (2 l2)``
-where ``r`` is the norm of the minimal subgradient at ``W``.
+where ``r`` is the norm of the minimal subgradient at ``W``. The ridge pulls
+toward an anchor ``A``: 0 (the plain ridge), or the connections the network
+learned jointly with its features, which keeps the solution near the layer the
+features were trained for (see the estimator's ``last_layer_anchor``).
 
 The solver splits every wrong-class connection into ``pos - neg`` with both
 parts non-negative, which makes the objective smooth with simple bounds, and
@@ -50,16 +53,18 @@ def _smooth_part(W, S, y):
     return loss, probs.T @ S / len(y)
 
 
-def last_layer_objective(W, S, y, own_mask, l1, l2) -> float:
-    """The convex objective above, evaluated at ``W``."""
+def last_layer_objective(W, S, y, own_mask, l1, l2, anchor=None) -> float:
+    """The convex objective above, evaluated at ``W`` (``anchor`` None: A = 0)."""
     loss, _ = _smooth_part(W, S, y)
-    return loss + l1 * float(np.abs(W[~own_mask]).sum()) + 0.5 * l2 * float((W * W).sum())
+    offset = W if anchor is None else W - anchor
+    return (loss + l1 * float(np.abs(W[~own_mask]).sum())
+            + 0.5 * l2 * float((offset * offset).sum()))
 
 
-def minimal_subgradient_norm(W, S, y, own_mask, l1, l2) -> float:
+def minimal_subgradient_norm(W, S, y, own_mask, l1, l2, anchor=None) -> float:
     """Norm of the smallest subgradient of the objective at ``W`` (0 at the optimum)."""
     _, grad = _smooth_part(W, S, y)
-    grad = grad + l2 * W
+    grad = grad + l2 * (W if anchor is None else W - anchor)
     wrong = ~own_mask
     at_zero = wrong & (W == 0)
     residual = grad.copy()
@@ -68,7 +73,7 @@ def minimal_subgradient_norm(W, S, y, own_mask, l1, l2) -> float:
     return float(np.linalg.norm(residual))
 
 
-def solve_last_layer(S, y, own_mask, *, l1, l2, max_iter=5000, tol=1e-10):
+def solve_last_layer(S, y, own_mask, *, l1, l2, anchor=None, max_iter=5000, tol=1e-10):
     """Minimize the last-layer objective exactly (L-BFGS-B on the split variables).
 
     Parameters
@@ -81,6 +86,8 @@ def solve_last_layer(S, y, own_mask, *, l1, l2, max_iter=5000, tol=1e-10):
         Own-class connections (not penalized by ``l1``).
     l1, l2 : float
         L1 weight on wrong-class connections; ridge weight on all (``l2 > 0``).
+    anchor : ndarray of shape (K, P) or None
+        Centre ``A`` of the ridge (None: 0); also the starting point.
 
     Returns
     -------
@@ -98,7 +105,8 @@ def solve_last_layer(S, y, own_mask, *, l1, l2, max_iter=5000, tol=1e-10):
     K, P = own_mask.shape
     wrong = ~own_mask
     n_own, n_wrong = int(own_mask.sum()), int(wrong.sum())
-    W0 = initial_weights(np.argmax(own_mask, axis=0), K)
+    W0 = initial_weights(np.argmax(own_mask, axis=0), K) if anchor is None else anchor
+    centre = 0.0 if anchor is None else np.asarray(anchor, dtype=float)
 
     def unpack(x):
         W = np.zeros((K, P))
@@ -109,8 +117,9 @@ def solve_last_layer(S, y, own_mask, *, l1, l2, max_iter=5000, tol=1e-10):
     def fun(x):
         W = unpack(x)
         loss, grad = _smooth_part(W, S, y)
-        grad = grad + l2 * W
-        value = loss + 0.5 * l2 * float((W * W).sum()) + l1 * float(x[n_own:].sum())
+        offset = W - centre
+        grad = grad + l2 * offset
+        value = loss + 0.5 * l2 * float((offset * offset).sum()) + l1 * float(x[n_own:].sum())
         return value, np.concatenate([grad[own_mask], grad[wrong] + l1, -grad[wrong] + l1])
 
     x = np.concatenate([W0[own_mask], np.maximum(W0[wrong], 0), np.maximum(-W0[wrong], 0)])
@@ -129,8 +138,8 @@ def solve_last_layer(S, y, own_mask, *, l1, l2, max_iter=5000, tol=1e-10):
         W = unpack(x)
         # Connections L-BFGS-B left at rounding level are zeros of the L1 term.
         W[wrong & (np.abs(W) < 1e-12)] = 0.0
-        objective = last_layer_objective(W, S, y, own_mask, l1, l2)
-        residual = minimal_subgradient_norm(W, S, y, own_mask, l1, l2)
+        objective = last_layer_objective(W, S, y, own_mask, l1, l2, anchor)
+        residual = minimal_subgradient_norm(W, S, y, own_mask, l1, l2, anchor)
         lower_bound = objective - residual**2 / (2 * l2)
         converged = objective - lower_bound <= 1e-6 * max(1.0, abs(objective))
         if converged or iterations >= max_iter:
@@ -141,7 +150,7 @@ def solve_last_layer(S, y, own_mask, *, l1, l2, max_iter=5000, tol=1e-10):
     return W, certificate
 
 
-def solve_last_layer_cvxpy(S, y, own_mask, *, l1, l2):
+def solve_last_layer_cvxpy(S, y, own_mask, *, l1, l2, anchor=None):
     """The same problem with cvxpy (CLARABEL when installed); returns W (K, P)."""
     from glassbox._deps import import_optional
 
@@ -156,7 +165,9 @@ def solve_last_layer_cvxpy(S, y, own_mask, *, l1, l2):
     onehot[np.arange(n), y] = 1.0
     wrong = (~own_mask).astype(float)
     objective = (cp.sum(cp.log_sum_exp(logits, axis=1)) - cp.sum(cp.multiply(onehot, logits))) / n
-    objective += l1 * cp.sum(cp.abs(cp.multiply(wrong, W))) + 0.5 * l2 * cp.sum_squares(W)
+    centre = np.zeros((K, P)) if anchor is None else np.asarray(anchor, dtype=float)
+    objective += (l1 * cp.sum(cp.abs(cp.multiply(wrong, W)))
+                  + 0.5 * l2 * cp.sum_squares(W - centre))
     problem = cp.Problem(cp.Minimize(objective))
     solver = "CLARABEL" if "CLARABEL" in cp.installed_solvers() else None
     problem.solve(solver=solver)
@@ -165,18 +176,21 @@ def solve_last_layer_cvxpy(S, y, own_mask, *, l1, l2):
     return np.asarray(W.value)
 
 
-def adam_last_layer(S, y, own_mask, *, l1, l2, epochs=20, learning_rate=1e-2, batch_size=64,
-                    random_state=0):
+def adam_last_layer(S, y, own_mask, *, l1, l2, anchor=None, epochs=20, learning_rate=1e-2,
+                    batch_size=64, random_state=0):
     """The gradient-step baseline: Adam epochs on the same objective (for comparison).
 
-    Starts from the published initialization and uses the subgradient of the L1
-    term, as the official ProtoPNet code does.
+    Starts from the published initialization (or from ``anchor``, the jointly
+    trained connections, when given) and uses the subgradient of the L1 term,
+    as the official ProtoPNet code does.
     """
     rng = np.random.default_rng(random_state)
     S = np.asarray(S, dtype=float)
     y = np.asarray(y, dtype=np.intp)
     K = own_mask.shape[0]
-    W = initial_weights(np.argmax(own_mask, axis=0), K)
+    W = (initial_weights(np.argmax(own_mask, axis=0), K) if anchor is None
+         else np.array(anchor, dtype=float))
+    centre = 0.0 if anchor is None else np.asarray(anchor, dtype=float)
     m = np.zeros_like(W)
     v = np.zeros_like(W)
     step = 0
@@ -186,7 +200,7 @@ def adam_last_layer(S, y, own_mask, *, l1, l2, epochs=20, learning_rate=1e-2, ba
         for start in range(0, len(y), batch_size):
             batch = order[start:start + batch_size]
             _, grad = _smooth_part(W, S[batch], y[batch])
-            grad = grad + l2 * W + l1 * np.sign(W) * ~own_mask
+            grad = grad + l2 * (W - centre) + l1 * np.sign(W) * ~own_mask
             step += 1
             m = beta1 * m + (1 - beta1) * grad
             v = beta2 * v + (1 - beta2) * grad * grad

@@ -233,12 +233,54 @@ def prototype_loss(net, x, y, *, cluster_weight, separation_weight, l1_weight):
     return loss + l1_weight * wrong_weights.abs().sum()
 
 
+# Largest shift (pixels, each axis) of augment="shift" and "affine".
+MAX_SHIFT = 2
+
+
+def augment_batch(x, kind, generator):
+    """A randomly moved copy of a training batch (n, C, H, W); ``kind`` None returns ``x``.
+
+    ``"shift"`` moves each image by a whole number of pixels, up to
+    ``MAX_SHIFT`` along each axis, filling with zeros (the background of the
+    images this is meant for: strokes on a blank page). ``"affine"`` adds a
+    rotation of up to 10 degrees and a scaling by 0.9 to 1.1 (bilinear
+    resampling). Draws come from ``generator`` (reproducible). Only the
+    training batches of the gradient steps are moved: push, the tied
+    prototypes, validation and the last layer see the real images, so the
+    prototypes stay real training patches.
+    """
+    if kind is None:
+        return x
+    n, _, height, width = x.shape
+    shifts = torch.randint(-MAX_SHIFT, MAX_SHIFT + 1, (n, 2), generator=generator)
+    if kind == "shift":
+        # Gather from a zero-padded copy: row i of image k is row i - dy_k of the original.
+        padded = F.pad(x, (MAX_SHIFT,) * 4)
+        rows = (torch.arange(height)[None, :] + MAX_SHIFT - shifts[:, :1]).to(x.device)
+        cols = (torch.arange(width)[None, :] + MAX_SHIFT - shifts[:, 1:]).to(x.device)
+        index = torch.arange(n, device=x.device)[:, None, None]
+        moved = padded.permute(0, 2, 3, 1)[index, rows[:, :, None], cols[:, None, :]]
+        return moved.permute(0, 3, 1, 2).contiguous()
+    angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(10)
+    scale = 0.9 + 0.2 * torch.rand(n, generator=generator)
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    # affine_grid works in [-1, 1] coordinates: a shift of s pixels is 2 s / size.
+    theta = torch.stack([torch.stack([cos, -sin, -2 * shifts[:, 1] / width], 1),
+                         torch.stack([sin, cos, -2 * shifts[:, 0] / height], 1)], 1)
+    grid = F.affine_grid(theta.to(x.device, x.dtype), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
 def train_stage(net, parameters, x, y, *, epochs, batch_size, learning_rate, generator,
-                loss_weights, schedule="constant", on_epoch=None):
+                loss_weights, schedule="constant", window=(0.0, 1.0), on_epoch=None,
+                augment=None):
     """Adam over ``parameters`` for ``epochs`` passes of shuffled mini-batches.
 
     ``schedule="cosine"`` anneals the step size from ``learning_rate`` to 0 over
-    the stage's steps (a half cosine); ``"constant"`` keeps it.
+    the stage's steps (a half cosine); ``"constant"`` keeps it. ``window``
+    (start, end) is the part of that half cosine this call covers, so that two
+    calls (the free and the tied joint epochs) share one schedule.
+    ``augment`` moves each batch (:func:`augment_batch`).
     ``on_epoch(epoch, mean_loss)`` is called after each pass (model selection).
     """
     parameters = list(parameters)
@@ -248,8 +290,9 @@ def train_stage(net, parameters, x, y, *, epochs, batch_size, learning_rate, gen
     n = len(y)
     if schedule == "cosine":
         total_steps = epochs * math.ceil(n / batch_size)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * step / total_steps)))
+        begin, end = window
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.5 * (
+            1 + math.cos(math.pi * (begin + (end - begin) * step / total_steps))))
     else:
         scheduler = None
     for epoch in range(epochs):
@@ -258,7 +301,8 @@ def train_stage(net, parameters, x, y, *, epochs, batch_size, learning_rate, gen
         total = 0.0
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
-            loss = prototype_loss(net, x[batch], y[batch], **loss_weights)
+            loss = prototype_loss(net, augment_batch(x[batch], augment, generator), y[batch],
+                                  **loss_weights)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -271,7 +315,7 @@ def train_stage(net, parameters, x, y, *, epochs, batch_size, learning_rate, gen
 
 
 def pretrain_backbone(backbone, x, y, *, n_classes, epochs, batch_size, learning_rate,
-                      generator):
+                      generator, augment=None):
     """Train the backbone alone, through a temporary linear head, with cross-entropy.
 
     The paper starts from ImageNet-pretrained backbones; a backbone trained from
@@ -291,7 +335,7 @@ def pretrain_backbone(backbone, x, y, *, n_classes, epochs, batch_size, learning
         order = torch.randperm(len(y), generator=generator).to(x.device)
         for start in range(0, len(y), batch_size):
             batch = order[start:start + batch_size]
-            loss = F.cross_entropy(model(x[batch]), y[batch])
+            loss = F.cross_entropy(model(augment_batch(x[batch], augment, generator)), y[batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
