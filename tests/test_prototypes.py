@@ -178,10 +178,11 @@ def _last_layer_problem(seed, n=80, per_class=4, n_classes=3):
     return features, y, _last_layer.own_class_mask(prototype_class, n_classes)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_convex_last_layer_matches_cvxpy_and_beats_adam(seed):
+@pytest.mark.parametrize("seed, anchored", [(0, False), (1, False), (0, True)])
+def test_convex_last_layer_matches_cvxpy_and_beats_adam(seed, anchored):
     features, y, own = _last_layer_problem(seed)
-    options = dict(l1=1e-2, l2=1e-3)
+    options = dict(l1=1e-2, l2=1e-2 if anchored else 1e-3,
+                   anchor=np.where(own, 2.0, -0.3) if anchored else None)
     weights, certificate = _last_layer.solve_last_layer(features, y, own, **options)
     assert certificate.status == "optimal"
     objective = _last_layer.last_layer_objective(weights, features, y, own, **options)
@@ -197,26 +198,15 @@ def test_convex_last_layer_matches_cvxpy_and_beats_adam(seed):
     np.testing.assert_allclose(weights, reference, atol=1e-3)
 
 
-def test_anchored_last_layer_is_certified_and_pulled_to_its_anchor():
+def test_anchor_pulls_the_last_layer():
     features, y, own = _last_layer_problem(0)
     anchor = np.where(own, 2.0, -0.3)
-    options = dict(l1=1e-2, l2=1e-2, anchor=anchor)
-    weights, certificate = _last_layer.solve_last_layer(features, y, own, **options)
-    assert certificate.status == "optimal"
-    objective = _last_layer.last_layer_objective(weights, features, y, own, **options)
-    assert objective == pytest.approx(certificate.objective, abs=1e-12)
-    adam = _last_layer.adam_last_layer(features, y, own, epochs=20, **options)
-    assert objective < _last_layer.last_layer_objective(adam, features, y, own, **options)
     # A strong ridge keeps the anchor; the zero-centred problem has another optimum.
     strong, _ = _last_layer.solve_last_layer(features, y, own, l1=1e-2, l2=1e3, anchor=anchor)
     np.testing.assert_allclose(strong, anchor, atol=1e-3)
+    anchored, _ = _last_layer.solve_last_layer(features, y, own, l1=1e-2, l2=1e-2, anchor=anchor)
     plain, _ = _last_layer.solve_last_layer(features, y, own, l1=1e-2, l2=1e-2)
-    assert np.abs(plain - weights).max() > 0.1
-    pytest.importorskip("cvxpy")
-    reference = _last_layer.solve_last_layer_cvxpy(features, y, own, **options)
-    reference_objective = _last_layer.last_layer_objective(reference, features, y, own, **options)
-    assert certificate.lower_bound <= reference_objective + 1e-9
-    np.testing.assert_allclose(weights, reference, atol=1e-3)
+    assert np.abs(plain - anchored).max() > 0.1
 
 
 @pytest.mark.parametrize("anchor", ["zero", "network"])

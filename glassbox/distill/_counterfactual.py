@@ -188,14 +188,7 @@ def _integer_columns(names, integer, X_reference, model_integer) -> np.ndarray:
     decides it: a value that happens to be whole says nothing about its column.
     """
     if integer is not None:
-        if isinstance(integer, str):
-            integer = [integer]
-        integer = [str(c) for c in integer]
-        unknown = [c for c in integer if c not in names]
-        if unknown:
-            raise ValueError(f"integer names unknown column(s) {unknown}; columns are "
-                             f"{names[:20]}.")
-        return np.isin(names, integer)
+        return _named_columns(integer, names, "integer")
     if model_integer is not None:
         return model_integer
     if X_reference is not None:
@@ -217,12 +210,17 @@ def _distiller_integer(distiller) -> np.ndarray:
 def _check_immutable(immutable, names):
     if not immutable:
         return _constant(len(names), False)
-    immutable = [str(c) for c in immutable]
-    unknown = [c for c in immutable if c not in names]
+    return _named_columns(immutable, names, "immutable")
+
+
+def _named_columns(columns, names, argument) -> np.ndarray:
+    """Mask of ``names`` in the column list an argument gave; unknown names are an error."""
+    columns = [columns] if isinstance(columns, str) else [str(c) for c in columns]
+    unknown = [c for c in columns if c not in names]
     if unknown:
-        raise ValueError(f"immutable names unknown column(s) {unknown}; columns are "
+        raise ValueError(f"{argument} names unknown column(s) {unknown}; columns are "
                          f"{names[:20]}.")
-    return np.isin(names, immutable)
+    return np.isin(names, columns)
 
 
 def _resolve_target(model, prediction_index, target):
