@@ -57,7 +57,7 @@ class ScoreProblem:
         self.deadline = np.inf
         self.stop_requested = lambda: False
 
-    def restrict(self, features) -> "ScoreProblem":
+    def restrict(self, features) -> ScoreProblem:
         """The same problem with only ``features`` (indices into the features) usable.
 
         Rows that become identical on those features are merged again; the groups keep

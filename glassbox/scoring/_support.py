@@ -86,10 +86,10 @@ def _prefixes(d: int, size: int) -> np.ndarray:
 
 
 def _leaves_after(last: int, d: int, size: int) -> list[tuple[int, ...]]:
-    """The (j, l) pairs (or single j) that complete a prefix ending at ``last``."""
+    """The (j, second) pairs (or single j) that complete a prefix ending at ``last``."""
     if size == 1:
         return [(j,) for j in range(d)]
-    return [(j, l) for j in range(last + 1, d) for l in range(j + 1, d)]
+    return [(j, second) for j in range(last + 1, d) for second in range(j + 1, d)]
 
 
 def _collect_survivors(result, out, cutoff, q, stop, per_prefix, prefixes, lasts, d, size):

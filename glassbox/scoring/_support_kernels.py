@@ -164,7 +164,7 @@ def support_bounds(X, row_ptr, row_ones, pos_w, neg_w, scale, lo, hi, size, pref
     ``pos_w``/``neg_w`` are the positive and negative counts of each merged row and
     ``scale`` turns counts into the objective's units (1 / n_samples). Supports have
     ``size`` features: a prefix of ``size - 2`` features (one row of
-    ``prefixes``, increasing indices) followed by any pair ``j < l`` after its last
+    ``prefixes``, increasing indices) followed by any pair ``j < second`` after its last
     index (for ``size == 1`` the prefix array holds no columns and the supports are the
     single features). Per prefix, one pass over the merged rows builds the weight of
     each prefix cell and its first and second moments over the later features; every
@@ -216,9 +216,9 @@ def support_bounds(X, row_ptr, row_ones, pos_w, neg_w, scale, lo, hi, size, pref
                 m1[code, j, 1] += neg_w[r]
                 if size >= 2:
                     for s2 in range(s + 1, row_ptr[r + 1]):
-                        l = row_ones[s2]
-                        m2[code, j, l, 0] += pos_w[r]
-                        m2[code, j, l, 1] += neg_w[r]
+                        second = row_ones[s2]
+                        m2[code, j, second, 0] += pos_w[r]
+                        m2[code, j, second, 1] += neg_w[r]
         for t in range(p):
             box_lo[1 + t] = lo[1 + prefixes[q, t]]
             box_hi[1 + t] = hi[1 + prefixes[q, t]]
@@ -227,14 +227,14 @@ def support_bounds(X, row_ptr, row_ones, pos_w, neg_w, scale, lo, hi, size, pref
             box_hi[p + 1] = hi[1 + j]
             # a single-feature support runs this loop once, with no second feature
             l_start, l_stop = (j + 1, d) if size >= 2 else (-1, 0)
-            for l in range(l_start, l_stop):
+            for second in range(l_start, l_stop):
                 for c in range(n_prefix_cells):
                     for y in range(2):
                         if size >= 2:
-                            both = m2[c, j, l, y]
+                            both = m2[c, j, second, y]
                             only_j = m1[c, j, y] - both
-                            only_l = m1[c, l, y] - both
-                            neither = m0[c, y] - m1[c, j, y] - m1[c, l, y] + both
+                            only_l = m1[c, second, y] - both
+                            neither = m0[c, y] - m1[c, j, y] - m1[c, second, y] + both
                             counts = (neither, only_j, only_l, both)
                         else:
                             counts = (m0[c, y] - m1[c, j, y], m1[c, j, y], 0.0, 0.0)
@@ -246,8 +246,8 @@ def support_bounds(X, row_ptr, row_ones, pos_w, neg_w, scale, lo, hi, size, pref
                             else:
                                 neg_count[cell] = value
                 if size >= 2:
-                    box_lo[p + 2] = lo[1 + l]
-                    box_hi[p + 2] = hi[1 + l]
+                    box_lo[p + 2] = lo[1 + second]
+                    box_hi[p + 2] = hi[1 + second]
                 n_used = _fill_cells(V, pos, neg, pos_count, neg_count, size)
                 x[:] = 0.0
                 x[0] = start_intercept
