@@ -338,9 +338,8 @@ class RiskScoreClassifier(GlassboxClassifier):
                                 force=True, phase=f"SCIP {result.status}")
             if decompose and not budget.interrupted and (
                     result is None or result.status == "time_limit"):
-                incumbent = _scip.best_of(problem, starts, status="heuristic").coefficients
-                if result is not None and result.objective < problem.objective(incumbent):
-                    incumbent = result.coefficients
+                known = starts if result is None else [*starts, result.coefficients]
+                incumbent = _scip.best_of(problem, known, status="heuristic").coefficients
                 split, bounds = _support.solve_by_supports(
                     scip, problem, incumbent, time_limit=self._remaining(budget),
                     gap_tolerance=self.gap_tolerance, verbose=self.verbose, seed=seed,

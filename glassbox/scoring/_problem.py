@@ -43,15 +43,12 @@ class ScoreProblem:
         n_samples = len(X)
         signs = np.where(np.asarray(y) == 1, 1.0, -1.0)
         signed = signs[:, None] * np.column_stack([np.ones(n_samples), X])
-        self.Z, counts = np.unique(signed, axis=0, return_counts=True)
-        self.weights = counts / n_samples
-        self.n_samples = n_samples
+        self._merge(signed, np.ones(n_samples), n_samples)
         self.lower = np.asarray(lower, dtype=np.int64)
         self.upper = np.asarray(upper, dtype=np.int64)
         self.c0 = float(c0)
         self.max_features = int(max_features)
         self.groups = [(np.asarray(idx, dtype=np.intp), int(k)) for idx, k in groups]
-        self.n_coefs = self.Z.shape[1]
         # the heuristics return their best so far after this perf_counter time, or once
         # stop_requested() (Ctrl-C) says so
         self.deadline = np.inf
@@ -65,18 +62,28 @@ class ScoreProblem:
         """
         features = np.asarray(features, dtype=np.intp)
         columns = np.r_[0, features + 1]
-        sub = object.__new__(ScoreProblem)
-        sub.Z, inverse = np.unique(self.Z[:, columns], axis=0, return_inverse=True)
-        sub.weights = np.bincount(inverse.ravel(), weights=self.weights, minlength=len(sub.Z))
-        sub.n_samples = self.n_samples
-        sub.lower, sub.upper = self.lower[columns], self.upper[columns]
-        sub.c0, sub.max_features = self.c0, min(self.max_features, len(features))
         position = {int(f): k for k, f in enumerate(features)}
-        sub.groups = [(np.array([position[int(i)] for i in idx if int(i) in position],
-                                dtype=np.intp), k) for idx, k in self.groups]
-        sub.n_coefs = len(columns)
-        sub.deadline, sub.stop_requested = self.deadline, self.stop_requested
+        groups = [([position[int(i)] for i in idx if int(i) in position], k)
+                  for idx, k in self.groups]
+        sub = object.__new__(ScoreProblem)
+        sub._merge(self.Z[:, columns], self.row_counts(), self.n_samples)
+        sub.__dict__.update(lower=self.lower[columns], upper=self.upper[columns], c0=self.c0,
+                            max_features=min(self.max_features, len(features)),
+                            groups=[(np.asarray(idx, dtype=np.intp), k) for idx, k in groups],
+                            deadline=self.deadline, stop_requested=self.stop_requested)
         return sub
+
+    def _merge(self, signed_rows, counts, n_samples) -> None:
+        """Merge identical signed rows (``Z``); ``weights`` are their counts / n_samples."""
+        self.Z, inverse = np.unique(signed_rows, axis=0, return_inverse=True)
+        self.weights = np.bincount(inverse.ravel(), weights=counts,
+                                   minlength=len(self.Z)) / n_samples
+        self.n_samples = n_samples
+        self.n_coefs = self.Z.shape[1]
+
+    def row_counts(self) -> np.ndarray:
+        """How many samples each merged row stands for (whole numbers, as floats)."""
+        return np.rint(self.weights * self.n_samples)
 
     def out_of_time(self) -> bool:
         return time.perf_counter() >= self.deadline or self.stop_requested()

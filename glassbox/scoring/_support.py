@@ -121,7 +121,7 @@ def bound_supports(problem, cutoff: float, *, deadline: float = np.inf,
     d = X.shape[1]
     size = min(problem.max_features, d)
     signs = problem.Z[:, 0]
-    counts = np.rint(problem.weights * problem.n_samples)
+    counts = problem.row_counts()
     pos_w = np.where(signs > 0, counts, 0.0)
     neg_w = np.where(signs < 0, counts, 0.0)
     ones = [np.flatnonzero(row) for row in X]
@@ -132,20 +132,23 @@ def bound_supports(problem, cutoff: float, *, deadline: float = np.inf,
     hi = problem.upper.astype(float)
     prefixes = _prefixes(d, size)
     lasts = prefixes[:, -1] if prefixes.shape[1] else np.full(len(prefixes), -1)
-    per_prefix = np.array([len(_leaves_after(int(last), d, size)) for last in lasts])
+    # sets per prefix: the single features, or the pairs after the prefix's last index
+    per_prefix = (np.full(len(prefixes), d) if size == 1
+                  else (d - 1 - lasts) * (d - 2 - lasts) // 2)
+    first_set = np.concatenate([[0], np.cumsum(per_prefix)])
     result = SupportBounds(lower_bound=float(cutoff))
-    # chunks of about SUPPORTS_PER_CALL sets; the kernel releases the GIL, so threads scale
+    # chunks of at most SUPPORTS_PER_CALL sets (at least one prefix); the kernel releases
+    # the GIL, so threads scale
     starts = [0]
     while starts[-1] < len(prefixes):
-        stop = starts[-1] + 1
-        while stop < len(prefixes) and per_prefix[starts[-1]:stop + 1].sum() <= SUPPORTS_PER_CALL:
-            stop += 1
-        starts.append(stop)
+        stop = np.searchsorted(first_set, first_set[starts[-1]] + SUPPORTS_PER_CALL,
+                               side="right") - 1
+        starts.append(int(max(stop, starts[-1] + 1)))
     chunks = list(zip(starts[:-1], starts[1:]))
     n_workers = max(1, effective_n_jobs(n_jobs))
 
     def bound_chunk(q, stop):
-        out = np.empty(int(per_prefix[q:stop].sum()))
+        out = np.empty(int(first_set[stop] - first_set[q]))
         kernels.support_bounds(X, row_ptr, row_ones, pos_w, neg_w, 1.0 / problem.n_samples,
                                lo, hi, size, prefixes[q:stop], float(cutoff),
                                MAX_NEWTON_ITERATIONS, out)
@@ -203,8 +206,10 @@ def solve_by_supports(scip, problem, incumbent_lam, *, time_limit=None, gap_tole
             break
         sub = problem.restrict(list(support))
         inside = np.r_[0, np.asarray(support) + 1]
-        starts = [best[inside]] if np.all(best[1:][np.setdiff1d(
-            np.arange(problem.n_coefs - 1), support)] == 0) else []
+        outside = np.ones(problem.n_coefs, dtype=bool)
+        outside[inside] = False
+        # the incumbent is a warm start of this set only if it uses no other feature
+        starts = [] if best[outside].any() else [best[inside]]
         left = None if time_limit is None else deadline - time.perf_counter()
         result = solve(scip, sub, warm_starts=starts, time_limit=left,
                        verbose=verbose, seed=seed, objective_limit=best_objective)
