@@ -310,13 +310,28 @@ def test_decomposition_applies_only_to_binary_items():
     X, y = _tiny_problem(2, integer=True)
     problem, _ = RiskScoreClassifier(max_features=2)._setup(X, y)
     assert not _support.applicable(problem)
-    model = RiskScoreClassifier(max_features=2, coef_bounds=(-2, 2), intercept_bounds=(-4, 4),
-                                c0=0.01, decomposition="always", time_limit=30).fit(X, y)
-    # integer items: SCIP alone, still certified against brute force
+    with pytest.warns(UserWarning, match="not every item is binary"):
+        model = RiskScoreClassifier(max_features=2, coef_bounds=(-2, 2),
+                                    intercept_bounds=(-4, 4), c0=0.01, decomposition="always",
+                                    time_limit=30).fit(X, y)
+    # integer items: SCIP alone (said, not silent), still certified against brute force
     assert model.decomposition_ is None
     cards = _brute_force(X, y, [(-2, 2)] * 3, (-4, 4), 2, 0.01)
     assert model.certificate_.status == "optimal"
     assert model.certificate_.objective == pytest.approx(cards[0][0], abs=1e-7)
+
+
+def test_decomposition_always_says_when_numba_is_missing(monkeypatch):
+    from glassbox.scoring import _model
+
+    X, y = _binary_problem(3, n_features=4)
+    monkeypatch.setattr(_model, "module_available", lambda name: name != "numba")
+    monkeypatch.setattr("glassbox.scoring._support.n_supports", lambda problem: 201)
+    with pytest.warns(UserWarning, match="needs numba"):
+        model = RiskScoreClassifier(max_features=2, coef_bounds=(-2, 2),
+                                    intercept_bounds=(-3, 3), c0=0.01, decomposition="always",
+                                    time_limit=30, random_state=0).fit(X, y)
+    assert model.decomposition_ is None and model.certificate_.status == "optimal"
 
 
 def test_decomposition_out_of_time_keeps_a_valid_bound():

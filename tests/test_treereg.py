@@ -131,6 +131,21 @@ def test_surrogate_learns_a_smooth_target_and_its_torch_form_matches():
 
 
 
+def test_surrogate_mini_batches_on_a_long_history():
+    # more than twice _BATCH pairs: the steps draw mini-batches, and still learn
+    from glassbox.treereg import _surrogate
+
+    rng = np.random.default_rng(1)
+    n = 4 * _surrogate._BATCH
+    W = rng.normal(size=(n + 100, 12))
+    apl = 3 + np.tanh(W[:, 0] - W[:, 1]) + 0.5 * W[:, 2]
+    surrogate = APLSurrogate(12, hidden=16, generator=0)
+    surrogate.fit(W[:n], apl[:n], steps=600)
+    assert r2_score(apl[n:], surrogate.predict(W[n:])) > 0.9
+    again = APLSurrogate(12, hidden=16, generator=0).fit(W[:n], apl[:n], steps=600)
+    np.testing.assert_array_equal(again.predict(W[n:]), surrogate.predict(W[n:]))
+
+
 def test_convex_combinations_are_dirichlet_mixtures_of_snapshots():
     rng = np.random.default_rng(0)
     snapshots = rng.normal(size=(7, 5))
@@ -401,6 +416,44 @@ def test_regularization_frontier_records_each_fit():
     assert np.isfinite(tree["surrogate_r2"])
     assert math.isnan(plain["penalty_from"]) and math.isnan(plain["surrogate_r2"])
     assert (frontier["seconds"] > 0).all() and frontier["accuracy"].between(0, 1).all()
+
+
+def test_regularization_frontier_on_separate_test_data():
+    X, y = parabola(n=120, seed=1)
+    X_big, y_big = parabola(n=2000, seed=7)
+    template = TreeRegularizedClassifier(**SMALL)
+    frontier = regularization_frontier(template, X, y, strengths=(), l1=(), l2=(1e-3,),
+                                       seeds=(0,), test_data=(X_big, y_big))
+    # the accuracy is measured on test_data: refit the same network and score it there
+    from sklearn.base import clone
+    from sklearn.model_selection import train_test_split
+
+    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    model = clone(template).set_params(strength=0.0, l2=1e-3, random_state=0).fit(X_train,
+                                                                                 y_train)
+    assert frontier.iloc[1]["accuracy"] == pytest.approx(model.score(X_big, y_big))
+    with pytest.raises(ValueError, match="pair"):
+        regularization_frontier(template, X, y, strengths=(), l1=(), l2=(), seeds=(0,),
+                                test_data=(X_big,))
+
+
+def test_each_label_vector_is_fitted_once_and_apl_is_exact(parabola_data, monkeypatch):
+    from glassbox.treereg import _model
+
+    fitted = []
+    original = _model.network_apl
+
+    def counting(X, labels, **kwargs):
+        fitted.append(labels.tobytes())
+        return original(X, labels, **kwargs)
+
+    monkeypatch.setattr(_model, "network_apl", counting)
+    X, y = parabola_data
+    model = TreeRegularizedClassifier(strength=0.5, min_surrogate_r2=-100.0, random_state=3,
+                                      **{**SMALL, "epochs": 10, "augment_size": 6}).fit(X, y)
+    assert len(fitted) == len(set(fitted)) > 0
+    # the history's last APL is the final network's, recomputed from scratch
+    assert model.history_["apl"].iloc[-1] == pytest.approx(model.apl_)
 
 
 def test_modules_import_no_heavy_dependency_at_top_level():

@@ -370,10 +370,25 @@ class RiskScoreClassifier(GlassboxClassifier):
         """Whether this fit splits by feature set (see ``decomposition``)."""
         from glassbox.scoring import _support
 
-        if self.decomposition == "never" or not _support.applicable(problem):
+        if self.decomposition == "never":
             return False
-        # uncompiled, the kernel is only fast enough for a handful of feature sets
-        return module_available("numba") or _support.n_supports(problem) <= 200
+        reason = None
+        if not _support.applicable(problem):
+            if problem.n_coefs < 2 or problem.max_features < 1:
+                reason = "there is no item to choose"
+            elif _support.binary_features(problem) is None:
+                reason = "not every item is binary (0/1)"
+            else:
+                reason = (f"{_support.n_supports(problem):,} feature sets exceed its limit of "
+                          f"{_support.MAX_SUPPORTS:,}")
+        elif not module_available("numba") and _support.n_supports(problem) > 200:
+            # uncompiled, the kernel is only fast enough for a handful of feature sets
+            reason = (f"its kernel needs numba for {_support.n_supports(problem):,} feature "
+                      "sets (pip install \"glassbox[fast]\")")
+        if reason is not None and self.decomposition == "always":
+            warnings.warn(f"decomposition='always' does not apply: {reason}. SCIP solves the "
+                          "card alone (decomposition_ is None).", UserWarning, stacklevel=3)
+        return reason is None
 
     @staticmethod
     def _relaxation(problem):

@@ -20,6 +20,12 @@ from glassbox._deps import import_optional
 # steps the held-out R^2 on the parabola stayed at 0.76, with 150 it reached 0.86).
 _FIRST_STEPS = 300
 _REFIT_STEPS = 150
+# Pairs per Adam step once the history holds more than twice as many: by the end of a
+# run it holds about a thousand (weights, APL) pairs of 512 inputs each, and full-batch
+# steps made the surrogate the largest cost of training. On the parabola benchmark
+# (3 seeds, gate shut) held-out R^2 was 0.83 / 0.85 / 0.85 full-batch and
+# 0.82 / 0.86 / 0.83 with batches of 128, at about half the time.
+_BATCH = 128
 
 
 def convex_combinations(snapshots, n_samples: int, rng: np.random.Generator, *,
@@ -109,6 +115,7 @@ class APLSurrogate:
             np.zeros(1, dtype=f32),
         ]
         self._moments = [(np.zeros_like(p), np.zeros_like(p)) for p in self.params]
+        self._rng = rng  # draws the mini-batches
         self._adam_steps = 0
         self.learning_rate, self.weight_decay = learning_rate, weight_decay
         self.x_mean = self.x_scale = None
@@ -165,14 +172,20 @@ class APLSurrogate:
 
     def _adam(self, Z, target, steps: int) -> None:
         W1, b1, w2, b2 = self.params
-        n = len(Z)
         lr, wd = self.learning_rate, self.weight_decay
         (beta1, beta2), eps = self._BETAS, self._EPS
+        batch = _BATCH if _BATCH and len(Z) > 2 * _BATCH else None
         for _ in range(steps):
-            H = np.tanh(Z @ W1.T + b1)
-            g_out = (H @ w2 + b2 - target) * np.float32(2.0 / n)  # d mean-square / d output
+            if batch is None:
+                Zb, tb = Z, target
+            else:
+                rows = self._rng.integers(len(Z), size=batch)
+                Zb, tb = Z[rows], target[rows]
+            n = len(Zb)
+            H = np.tanh(Zb @ W1.T + b1)
+            g_out = (H @ w2 + b2 - tb) * np.float32(2.0 / n)  # d mean-square / d output
             g_pre = np.outer(g_out, w2) * (1 - H * H)
-            grads = (g_pre.T @ Z, g_pre.sum(axis=0), H.T @ g_out, g_out.sum(keepdims=True))
+            grads = (g_pre.T @ Zb, g_pre.sum(axis=0), H.T @ g_out, g_out.sum(keepdims=True))
             self._adam_steps += 1
             t = self._adam_steps
             step = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
