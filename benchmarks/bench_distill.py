@@ -2,20 +2,36 @@
 
     python benchmarks/bench_distill.py            # 5 splits, all measures
     python benchmarks/bench_distill.py --quick    # 2 splits, fewer rows explained
+    ... --dice-python /tmp/dicevenv/bin/python      # measure dice-ml's random method too
 
 Protocol (issue 8): breast_cancer, stratified 70/30 splits with random_state 0-4, teacher
 ``make_pipeline(StandardScaler(), MLPClassifier((64, 32), max_iter=2000, random_state=s))``,
 student depth 4 (and 6), fidelity = agreement with the teacher on the held-out 30%.
+The Distiller of split s is seeded with s; extra rows repeat the breast_cancer runs with
+Distiller seeds s + 1000, 2000 and 3000 (the query sets change with the seed).
 digits: the same with the MLP on the 64 pixels, student depth 6.
 
 Prints one table: measure, anchor, ours, goal met? Timings are CPU (process) time for the
 local surrogate and wall time for counterfactuals (their CPU time is printed as an extra
 row); on a shared machine they are inflated.
+
+dice-ml lives in its own environment (``python -m venv /tmp/dicevenv &&
+/tmp/dicevenv/bin/pip install dice-ml scikit-learn``). With ``--dice-python`` pointing at
+its Python, :data:`DICE_SCRIPT` runs there as a subprocess: it gets the teacher's weights
+(scaler and network, rebuilt as the same numpy forward pass, so both sides ask the same
+function), the training rows and the rows to explain in an ``.npz`` file, runs
+``method="random"`` with one counterfactual per row, and prints the counterfactuals and
+their times as JSON. Validity (by the real teacher) and MAD-weighted L1 cost are computed
+here by the same code as ours.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -30,12 +46,13 @@ from glassbox.distill import Distiller, LocalSurrogate, counterfactual
 from glassbox.distill._distiller import boundary_quarter
 
 
-def split_and_teacher(X, y, seed):
+def split_and_teacher(X, y, seed, with_labels=False):
     X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.3, stratify=y,
                                                    random_state=seed)
     teacher = make_pipeline(StandardScaler(),
                             MLPClassifier((64, 32), max_iter=2000, random_state=seed))
-    return teacher.fit(X_train, y_train), X_train, X_test
+    teacher.fit(X_train, y_train)
+    return (teacher, X_train, X_test, y_train) if with_labels else (teacher, X_train, X_test)
 
 
 class CountingTeacher:
@@ -54,8 +71,10 @@ class CountingTeacher:
         return self.model.predict_proba(X)
 
 
-def distillation(X, y, seeds, depths):
-    """Mean held-out fidelity of CART-on-teacher-labels and of Distiller, per depth."""
+def distillation(X, y, seeds, depths, distiller_offset=0):
+    """Mean held-out fidelity of CART-on-teacher-labels and of Distiller, per depth.
+
+    The Distiller of split ``s`` is seeded with ``s + distiller_offset``."""
     out = {f"{name}{d}": [] for d in depths
            for name in ("cart", "ours", "boundary", "queries", "asked")}
     for seed in seeds:
@@ -66,7 +85,8 @@ def distillation(X, y, seeds, depths):
             cart = DecisionTreeClassifier(max_depth=depth, random_state=0)
             cart.fit(X_train, teacher.predict(X_train))
             counting = CountingTeacher(teacher)
-            d = Distiller(counting, max_depth=depth, random_state=seed).fit(X_train)
+            d = Distiller(counting, max_depth=depth,
+                          random_state=seed + distiller_offset).fit(X_train)
             agree = d.predict(X_test) == truth
             out[f"cart{depth}"].append(np.mean(cart.predict(X_test) == truth))
             out[f"ours{depth}"].append(agree.mean())
@@ -110,8 +130,86 @@ def random_search_counterfactual(teacher, x, X_ref, weights, rng, n=2000):
     return True, float((np.abs(trials[ok] - x) @ weights).min())
 
 
-def counterfactuals(X, y, n_rows):
-    teacher, X_train, X_test = split_and_teacher(X, y, 0)
+# Runs in dice-ml's own environment: reads the teacher's weights, the training rows (with
+# their true labels) and the rows to explain; prints one counterfactual (or null) per row
+# and the wall and CPU seconds each took, as JSON.
+DICE_SCRIPT = r"""
+import json, sys, time, warnings
+import numpy as np
+import pandas as pd
+import dice_ml
+
+warnings.filterwarnings("ignore")
+data = np.load(sys.argv[1])
+n_layers = int(data["n_layers"])
+weights = [data[f"W{i}"] for i in range(n_layers)]
+biases = [data[f"b{i}"] for i in range(n_layers)]
+names = [f"x{j}" for j in range(data["X_train"].shape[1])]
+
+
+class Teacher:
+    # StandardScaler + MLPClassifier (relu, logistic output): sklearn's forward pass.
+    def predict_proba(self, X):
+        Z = (np.asarray(X, dtype=float) - data["mean"]) / data["scale"]
+        for i in range(n_layers):
+            Z = Z @ weights[i] + biases[i]
+            Z = np.maximum(Z, 0) if i < n_layers - 1 else 1 / (1 + np.exp(-Z))
+        return np.column_stack([1 - Z[:, 0], Z[:, 0]])
+
+    def predict(self, X):
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
+
+
+frame = pd.DataFrame(data["X_train"], columns=names)
+frame["label"] = data["y_train"]
+explainer = dice_ml.Dice(dice_ml.Data(dataframe=frame, continuous_features=names,
+                                      outcome_name="label"),
+                         dice_ml.Model(model=Teacher(), backend="sklearn"), method="random")
+out = []
+for i, row in enumerate(data["rows"]):
+    query = pd.DataFrame(row[None], columns=names)
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        found = explainer.generate_counterfactuals(query, total_CFs=1, desired_class="opposite",
+                                                   random_seed=i, verbose=False)
+        cfs = found.cf_examples_list[0].final_cfs_df
+        values = None if cfs is None or len(cfs) == 0 else \
+            cfs[names].to_numpy(dtype=float)[0].tolist()
+    except Exception:  # dice-ml raises when it finds nothing
+        values = None
+    out.append({"values": values, "seconds": time.perf_counter() - start,
+                "cpu_seconds": time.process_time() - cpu})
+json.dump(out, sys.stdout)
+"""
+
+
+def run_dice(python, teacher, X_train, y_train, rows):
+    """dice-ml's random-method counterfactuals of ``rows`` for ``teacher`` (a StandardScaler +
+    MLPClassifier pipeline), run in ``python``; a list of dicts, or None and the reason."""
+    if not python:
+        return None, "dice-ml not run (no --dice-python)"
+    scaler, mlp = teacher[0], teacher[-1]
+    if mlp.activation != "relu" or mlp.out_activation_ != "logistic":
+        return None, "dice-ml not run (the teacher is not a binary relu MLP)"
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "dice.npz")
+        np.savez(path, X_train=X_train, y_train=y_train, rows=rows, mean=scaler.mean_,
+                 scale=scaler.scale_, n_layers=len(mlp.coefs_),
+                 **{f"W{i}": w for i, w in enumerate(mlp.coefs_)},
+                 **{f"b{i}": b for i, b in enumerate(mlp.intercepts_)})
+        try:
+            done = subprocess.run([python, "-c", DICE_SCRIPT, path], capture_output=True,
+                                  text=True, timeout=7200, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return None, f"dice-ml not run ({type(error).__name__}: {error})"
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return None, f"dice-ml not run (exit {done.returncode}: {last})"
+    return json.loads(done.stdout), "measured"
+
+
+def counterfactuals(X, y, n_rows, dice_python=None):
+    teacher, X_train, X_test, y_train = split_and_teacher(X, y, 0, with_labels=True)
     mad = np.median(np.abs(X_train - np.median(X_train, axis=0)), axis=0)
     weights = 1 / np.where(mad > 0, mad, X_train.std(axis=0))
     tree = DecisionTreeClassifier(max_depth=4, random_state=0).fit(X_train,
@@ -143,25 +241,64 @@ def counterfactuals(X, y, n_rows):
     both = [i for i, (r, b) in enumerate(zip(results, baseline)) if r.valid and b[0]]
     ours_cost = float(np.median([results[i].cost for i in both]))
     base_cost = float(np.median([baseline[i][1] for i in both]))
-    return dict(tree_us=tree_us, tree_cpu_us=tree_cpu_us, predict_us=predict_us,
-                bb_valid=float(np.mean(valid)), bb_ms=bb_ms, bb_cpu_ms=bb_cpu_ms,
-                ours_cost=ours_cost, base_cost=base_cost, base_ms=base_ms,
-                base_valid=float(np.mean([b[0] for b in baseline])))
+    out = dict(tree_us=tree_us, tree_cpu_us=tree_cpu_us, predict_us=predict_us,
+               bb_valid=float(np.mean(valid)), bb_ms=bb_ms, bb_cpu_ms=bb_cpu_ms,
+               ours_cost=ours_cost, base_cost=base_cost, base_ms=base_ms,
+               base_valid=float(np.mean([b[0] for b in baseline])))
+    dice, out["dice_note"] = run_dice(dice_python, teacher, X_train, y_train, X_test[:n_rows])
+    if dice is not None:
+        found = [None if d["values"] is None else np.asarray(d["values"]) for d in dice]
+        dice_valid = [v is not None and teacher.predict(v[None])[0] != teacher.predict(x[None])[0]
+                      for v, x in zip(found, X_test[:n_rows])]
+        # Costs compared on the rows where both found a valid counterfactual.
+        pairs = [i for i in range(n_rows) if dice_valid[i] and results[i].valid]
+        out.update(dice_valid=float(np.mean(dice_valid)),
+                   dice_ms=float(np.mean([d["seconds"] for d in dice])) * 1e3,
+                   dice_cpu_ms=float(np.mean([d["cpu_seconds"] for d in dice])) * 1e3,
+                   dice_cost=float(np.median([np.abs(found[i] - X_test[i]) @ weights
+                                              for i in pairs])),
+                   dice_ours_cost=float(np.median([results[i].cost for i in pairs])))
+    return out
+
+
+def reseeded_rows(runs):
+    """Rows for the depth-4 and depth-6 means over several Distiller seeds."""
+    if len(runs) < 2:
+        return []
+    out = []
+    for depth in (4, 6):
+        values = np.array([run[f"ours{depth}"] for run in runs])
+        out.append((f"  breast_cancer depth {depth}, mean over {len(runs)} Distiller seeds "
+                    "(min-max)", "-", f"{values.mean():.4f} ({values.min():.3f}-"
+                    f"{values.max():.3f})",
+                    values.mean() >= 0.970 if depth == 4 else None))
+    four = np.array([run["ours4"] for run in runs])
+    six = np.array([run["ours6"] for run in runs])
+    out.append(("  depth 6 above depth 4, Distiller seeds", "-",
+                f"{int(np.sum(six > four))} of {len(runs)}", six.mean() > four.mean()))
+    return out
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 splits, fewer rows")
+    parser.add_argument("--dice-python", default=None,
+                        help="Python of a separate environment with dice-ml installed")
     args = parser.parse_args(argv)
     seeds = range(2) if args.quick else range(5)
     n_rows = 20 if args.quick else 100
 
     X, y = load_breast_cancer(return_X_y=True)
     fid = distillation(X, y, seeds, (4, 6))
+    # The same splits and teachers with other Distiller seeds: the query sets, and so the
+    # students, change with the seed, and the fidelity with them.
+    reseeded = [fid] + ([] if args.quick else
+                        [distillation(X, y, seeds, (4, 6), offset) for offset in (1000, 2000,
+                                                                                   3000)])
     Xd, yd = load_digits(return_X_y=True)
     dig = distillation(Xd, yd, range(1) if args.quick else range(3), (6,))
     ms, jac, r2 = local_explanations(X, y, n_rows)
-    cf = counterfactuals(X, y, n_rows)
+    cf = counterfactuals(X, y, n_rows, args.dice_python)
 
     rows = [
         ("breast_cancer depth 4: CART on teacher labels", "0.951", fid["cart4"], None),
@@ -173,6 +310,7 @@ def main(argv=None):
         ("  boundary-quartile fidelity", "0.80-0.82", fid["boundary4"], fid["boundary4"] >= 0.88),
         ("breast_cancer depth 6: CART / Distiller", "0.937 / 0.959 (20 splits)",
          f"{fid['cart6']:.3f} / {fid['ours6']:.3f}", fid["ours6"] > fid["ours4"]),
+        *reseeded_rows(reseeded),
         ("digits depth 6: CART / Distiller", "0.746 / 0.791",
          f"{dig['cart6']:.3f} / {dig['ours6']:.3f}", dig["ours6"] >= 0.82),
         ("local explanation CPU ms each", "58 (lime)", ms, ms <= 2.0),
@@ -189,6 +327,17 @@ def main(argv=None):
          f"random: {cf['base_valid']:.0%} valid, {cf['base_ms']:.0f} ms",
          f"{cf['ours_cost']:.3g} / {cf['base_cost']:.3g}", cf["ours_cost"] < cf["base_cost"]),
     ]
+    if "dice_valid" in cf:
+        rows += [
+            ("dice-ml random: valid", "90-100% (dice)", cf["dice_valid"], None),
+            ("dice-ml random: ms each (CPU ms)", "170-790 (dice)",
+             f"{cf['dice_ms']:.0f} ({cf['dice_cpu_ms']:.0f})", None),
+            ("median MAD-L1 cost: ours / dice-ml random", "both valid",
+             f"{cf['dice_ours_cost']:.3g} / {cf['dice_cost']:.3g}",
+             cf["dice_ours_cost"] < cf["dice_cost"]),
+        ]
+    else:
+        rows.append(("dice-ml random side by side", cf["dice_note"], "-", None))
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'anchor':<32}  {'ours':>14}  goal met?")
     for name, anchor, ours, met in rows:

