@@ -28,13 +28,10 @@ here by the same code as ours.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import tempfile
 import time
 
 import numpy as np
+from _reference import run_reference
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
@@ -191,21 +188,11 @@ def run_dice(python, teacher, X_train, y_train, rows):
     scaler, mlp = teacher[0], teacher[-1]
     if mlp.activation != "relu" or mlp.out_activation_ != "logistic":
         return None, "dice-ml not run (the teacher is not a binary relu MLP)"
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "dice.npz")
-        np.savez(path, X_train=X_train, y_train=y_train, rows=rows, mean=scaler.mean_,
-                 scale=scaler.scale_, n_layers=len(mlp.coefs_),
-                 **{f"W{i}": w for i, w in enumerate(mlp.coefs_)},
-                 **{f"b{i}": b for i, b in enumerate(mlp.intercepts_)})
-        try:
-            done = subprocess.run([python, "-c", DICE_SCRIPT, path], capture_output=True,
-                                  text=True, timeout=7200, check=False)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return None, f"dice-ml not run ({type(error).__name__}: {error})"
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["?"])[-1]
-        return None, f"dice-ml not run (exit {done.returncode}: {last})"
-    return json.loads(done.stdout), "measured"
+    arrays = {"X_train": X_train, "y_train": y_train, "rows": rows, "mean": scaler.mean_,
+              "scale": scaler.scale_, "n_layers": len(mlp.coefs_),
+              **{f"W{i}": w for i, w in enumerate(mlp.coefs_)},
+              **{f"b{i}": b for i, b in enumerate(mlp.intercepts_)}}
+    return run_reference(python, DICE_SCRIPT, "dice-ml", arrays=arrays, timeout=7200)
 
 
 def counterfactuals(X, y, n_rows, dice_python=None):

@@ -49,6 +49,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from _reference import run_reference
 
 FILES = {"compas": "compas/binned.csv", "monk2": "monk_2/data.csv", "monk3": "monk_3/data.csv",
          "car": "car_evaluation/data.csv", "bar7": "coupon/bar-7.csv"}
@@ -102,14 +103,12 @@ print(json.dumps({"size": int(model.get_tree_count()), "cpu": times[len(times) /
 def _treefarms(python: str, data_home: Path, name: str) -> dict | None:
     """TreeFARMS measured in its own interpreter, or None when it cannot run."""
     data, depth, epsilon, bound, *_ = SETS[name]
-    done = subprocess.run([python, "-c", TREEFARMS_SCRIPT,
-                           str(data_home / "treefarms" / FILES[data]), str(depth or 0), bound,
-                           str(epsilon), str(REPEATS)], capture_output=True, text=True)
-    if done.returncode:
-        print(f"# TreeFARMS failed on {name}: {(done.stderr.strip().splitlines() or ['?'])[-1]}",
-              file=sys.stderr)
-        return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    answer, note = run_reference(python, TREEFARMS_SCRIPT, "TreeFARMS",
+                                 args=(data_home / "treefarms" / FILES[data], depth or 0, bound,
+                                       epsilon, REPEATS))
+    if answer is None:
+        print(f"# {note} on {name}", file=sys.stderr)
+    return answer
 
 
 def _peak_mb() -> float:

@@ -27,16 +27,14 @@ its cards are then plain integer scores, ``risk = 1 / (1 + exp(-score))``, as ou
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _reference import run_reference
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
@@ -109,23 +107,13 @@ def run_fasterrisk(python: str | None, X: pd.DataFrame, y, train_sets) -> tuple[
     """FasterRisk's cards (dicts), one per training set, or None and the reason."""
     if not python:
         return None, "FasterRisk not run (no --fasterrisk-python)"
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "data.npz")
-        np.savez(path, X=X.to_numpy(dtype=float), y=np.where(y == 1, 1.0, -1.0),
-                 k=K, bound=COEF_BOUND,
-                 **{f"train_{i}": rows for i, rows in enumerate(train_sets)})
-        try:
-            done = subprocess.run([python, "-c", FASTERRISK_SCRIPT, path], capture_output=True,
-                                  text=True, timeout=3600, check=False)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return None, f"FasterRisk not run ({type(error).__name__}: {error})"
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["?"])[-1]
-        return None, f"FasterRisk not run (exit {done.returncode}: {last})"
-    cards = json.loads(done.stdout)
-    if any(abs(card["multiplier"] - 1.0) > 1e-12 for card in cards):
+    cards, note = run_reference(
+        python, FASTERRISK_SCRIPT, "FasterRisk",
+        arrays={"X": X.to_numpy(dtype=float), "y": np.where(y == 1, 1.0, -1.0), "k": K,
+                "bound": COEF_BOUND, **{f"train_{i}": rows for i, rows in enumerate(train_sets)}})
+    if cards is not None and any(abs(card["multiplier"] - 1.0) > 1e-12 for card in cards):
         return None, "FasterRisk not run (it returned a multiplier other than 1)"
-    return cards, "measured"
+    return cards, note
 
 
 def fasterrisk_scores(card: dict, X: pd.DataFrame) -> np.ndarray:
