@@ -372,16 +372,9 @@ class RiskScoreClassifier(GlassboxClassifier):
 
         if self.decomposition == "never":
             return False
-        reason = None
-        if not _support.applicable(problem):
-            if problem.n_coefs < 2 or problem.max_features < 1:
-                reason = "there is no item to choose"
-            elif _support.binary_features(problem) is None:
-                reason = "not every item is binary (0/1)"
-            else:
-                reason = (f"{_support.n_supports(problem):,} feature sets exceed its limit of "
-                          f"{_support.MAX_SUPPORTS:,}")
-        elif not module_available("numba") and _support.n_supports(problem) > 200:
+        reason = _support.inapplicable_reason(problem)
+        if reason is None and not module_available("numba") and \
+                _support.n_supports(problem) > 200:
             # uncompiled, the kernel is only fast enough for a handful of feature sets
             reason = (f"its kernel needs numba for {_support.n_supports(problem):,} feature "
                       "sets (pip install \"glassbox[fast]\")")

@@ -67,11 +67,21 @@ def n_supports(problem) -> int:
     return comb(d, min(problem.max_features, d))
 
 
+def inapplicable_reason(problem) -> str | None:
+    """Why the decomposition cannot run on ``problem`` (None when it can): it needs an item
+    to choose, binary items and at most ``MAX_SUPPORTS`` feature sets."""
+    if problem.n_coefs < 2 or problem.max_features < 1:
+        return "there is no item to choose"
+    if n_supports(problem) > MAX_SUPPORTS:
+        return f"{n_supports(problem):,} feature sets exceed its limit of {MAX_SUPPORTS:,}"
+    if binary_features(problem) is None:
+        return "not every item is binary (0/1)"
+    return None
+
+
 def applicable(problem) -> bool:
-    """Whether the decomposition can run: binary features and not too many feature sets."""
-    d = problem.n_coefs - 1
-    return (d >= 1 and problem.max_features >= 1 and n_supports(problem) <= MAX_SUPPORTS
-            and binary_features(problem) is not None)
+    """Whether the decomposition can run (see :func:`inapplicable_reason`)."""
+    return inapplicable_reason(problem) is None
 
 
 def _prefixes(d: int, size: int) -> np.ndarray:

@@ -772,10 +772,10 @@ def regularization_frontier(estimator, X, y, *, strengths=(1e-4, 1e-3, 1e-2, 1e-
     for seed in seeds:
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=test_size, random_state=seed, stratify=y)
+        evaluation = (X_test, y_test) if test_data is None else test_data
         for method, penalty, params in settings:
             model = clone(estimator).set_params(
                 **{"strength": 0.0, "l1": 0.0, "l2": 0.0, "random_state": seed, **params})
-            evaluation = (X_test, y_test) if test_data is None else test_data
             start = time.process_time()
             model.fit(X_train, y_train)
             on = model.history_["penalty_on"].to_numpy(dtype=bool)
@@ -793,17 +793,23 @@ def frontier_means(frontier: pd.DataFrame) -> pd.DataFrame:
             .mean())
 
 
-def dominated_share(frontier: pd.DataFrame, *, slack: float = 0.005) -> float:
-    """Share of L1/L2 settings (seed means) matched or beaten by some tree-regularized one.
+def baseline_dominance(frontier: pd.DataFrame, *, slack: float = 0.005) -> pd.DataFrame:
+    """The L1/L2 settings (seed means), each with whether a tree-regularized one matches
+    or beats it (column ``dominated``).
 
     A baseline point (APL a, accuracy c) is dominated when a tree-regularized
     point has APL <= a and accuracy >= c - ``slack``.
     """
     means = frontier_means(frontier)
     tree = means[means["method"] == "tree"]
-    base = means[means["method"].isin(["l1", "l2"])]
-    if not len(base):
-        return math.nan
-    hits = [bool(((tree["apl"] <= a) & (tree["accuracy"] >= c - slack)).any())
-            for a, c in zip(base["apl"], base["accuracy"])]
-    return float(np.mean(hits))
+    base = means[means["method"].isin(["l1", "l2"])].copy()
+    base["dominated"] = [bool(((tree["apl"] <= a) & (tree["accuracy"] >= c - slack)).any())
+                         for a, c in zip(base["apl"], base["accuracy"])]
+    return base
+
+
+def dominated_share(frontier: pd.DataFrame, *, slack: float = 0.005) -> float:
+    """Share of L1/L2 settings (seed means) matched or beaten by some tree-regularized one
+    (see :func:`baseline_dominance`)."""
+    base = baseline_dominance(frontier, slack=slack)
+    return float(base["dominated"].mean()) if len(base) else math.nan

@@ -174,7 +174,7 @@ class APLSurrogate:
         W1, b1, w2, b2 = self.params
         lr, wd = self.learning_rate, self.weight_decay
         (beta1, beta2), eps = self._BETAS, self._EPS
-        batch = _BATCH if _BATCH and len(Z) > 2 * _BATCH else None
+        batch = _BATCH if len(Z) > 2 * _BATCH else None
         for _ in range(steps):
             if batch is None:
                 Zb, tb = Z, target
