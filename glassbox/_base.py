@@ -356,12 +356,13 @@ class Condition:
         col = X[self.column] if isinstance(X, pd.DataFrame) else X
         values = np.asarray(col)
         if self.op in ("is_true", "is_false"):
-            truth = values.astype(bool)
+            # astype(bool) would read any non-empty text or any non-zero number as true
+            truth = binary_column(values, self.column, f"the condition {self.name!r}")
             return truth if self.op == "is_true" else ~truth
         if self.op in ("==", "!="):
             equal = _equal_to(values, self.value)
             return equal if self.op == "==" else ~equal
-        numeric = np.asarray(values, dtype=float)
+        numeric = numeric_column(values, self.column, f"the condition {self.name!r}")
         return {"<=": np.less_equal, ">": np.greater, "<": np.less,
                 ">=": np.greater_equal}[self.op](numeric, float(self.value))
 
@@ -555,13 +556,55 @@ class Explanation:
 # Input validation
 # ---------------------------------------------------------------------------
 
-def _column_names(X, n_features: int) -> list[str]:
+def _column_names(X, n_features: int, estimator=None) -> list[str]:
     # As scikit-learn: a DataFrame's names count only when every one is a string;
-    # otherwise (e.g. integer labels 0, 1, ...) columns are x0, x1, ... as for arrays,
-    # so that fit and predict name them the same way whatever container arrives.
+    # otherwise (e.g. integer labels 0, 1, ...) columns are x0, x1, ... as for arrays.
+    # After fit (estimator given) the names are the fit's, whatever container arrives:
+    # validate_data has already checked them or warned that they are missing, and the
+    # model's conditions are written in the fit's names.
+    if estimator is not None:
+        fitted = getattr(estimator, "feature_names_in_", None)
+        if fitted is not None and len(fitted) == n_features:
+            return [str(c) for c in fitted]
+        return [f"x{i}" for i in range(n_features)]
     if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
         return list(X.columns)
     return [f"x{i}" for i in range(n_features)]
+
+
+def _check_unique_columns(X: pd.DataFrame, estimator) -> None:
+    duplicated = X.columns[X.columns.duplicated()].unique()
+    if len(duplicated):
+        counts = ", ".join(f"{c!r} ({int((X.columns == c).sum())} times)"
+                           for c in duplicated[:5])
+        raise ValueError(
+            f"Input X has duplicate column names: {counts}. {type(estimator).__name__} needs "
+            "one name per column; rename or drop the duplicates "
+            "(e.g. X.loc[:, ~X.columns.duplicated()]).")
+
+
+def _check_not_mixed(name: str, values: np.ndarray) -> None:
+    """Refuse a text column that holds numbers too: it is a numeric column with stray text
+    ('n/a', '?') more often than a category, and binarizing it by level would answer a
+    different problem than the one meant."""
+    # row by row, not by distinct value: object columns may hold unhashable values
+    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    if not is_text.any():
+        return
+    is_number = np.fromiter((isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+                             for v in values), dtype=bool, count=len(values))
+    numeric_text = np.zeros(len(values), dtype=bool)
+    numeric_text[is_text] = pd.to_numeric(pd.Series(values[is_text], dtype=object),
+                                          errors="coerce").notna().to_numpy()
+    words = is_text & ~numeric_text
+    # real numbers beside text, or mostly numbers written as text with some words among them
+    if words.any() and (is_number.any() or numeric_text.sum() > words.sum()):
+        row = int(np.flatnonzero(words)[0])
+        raise ValueError(
+            f"Column {name!r} mixes numbers and text: it has the value {values[row]!r} (first "
+            f"at row {row}) among numbers. Convert it to numbers (pd.to_numeric(X[{name!r}], "
+            "errors='coerce'), then impute the missing values), or, if it is a category, "
+            f"say so with X[{name!r}].astype(str).astype('category').")
 
 
 def _describe_rows(mask: np.ndarray) -> str:
@@ -577,9 +620,12 @@ def _plain(value):
 def check_table(X, estimator, *, reset: bool) -> pd.DataFrame:
     """Validate a table of any column types; return a DataFrame with str column names.
 
-    Checks, with messages that name the column: 2-D, non-empty, no complex
-    numbers, no NaN / None / infinity. Feature names and counts are checked
-    against the fit (``reset=False``) with scikit-learn's rules.
+    Checks, with messages that name the column: 2-D, non-empty, unique column
+    names, no complex numbers, no NaN / None / infinity, and no text among numbers
+    in one column (``'n/a'`` in a numeric column; a categorical dtype says the
+    column is a category and is not checked for this). Feature names and counts
+    are checked against the fit (``reset=False``) with scikit-learn's rules; after
+    fit the columns carry the fit's names, so an array is read in the fit's order.
     """
     if not isinstance(X, pd.DataFrame):
         if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
@@ -591,13 +637,15 @@ def check_table(X, estimator, *, reset: bool) -> pd.DataFrame:
                 f"Expected 2D array, got {X.ndim}D array instead. Reshape your data either "
                 "using array.reshape(-1, 1) if your data has a single feature or "
                 "array.reshape(1, -1) if it contains a single sample.")
+    else:
+        _check_unique_columns(X, estimator)
     validate_data(estimator, X, reset=reset, skip_check_array=True)
     n_samples, n_features = X.shape
     for count, what in ((n_samples, "sample(s)"), (n_features, "feature(s)")):
         if count == 0:
             raise ValueError(f"Found array with 0 {what} (shape={tuple(X.shape)}) while a "
                              f"minimum of 1 is required by {type(estimator).__name__}.")
-    names = _column_names(X, n_features)
+    names = _column_names(X, n_features, None if reset else estimator)
     frame = X.set_axis(names, axis=1) if isinstance(X, pd.DataFrame) else pd.DataFrame(
         X if X.dtype.kind != "O" else X, columns=names)
     if _finite_plain_numbers(frame):
@@ -625,6 +673,8 @@ def check_table(X, estimator, *, reset: bool) -> pd.DataFrame:
                     raise ValueError(f"Complex data not supported: column {name!r}.")
                 if isinstance(v, float) and math.isinf(v):
                     raise ValueError(f"Input X contains infinity (inf) in column {name!r}.")
+            if not isinstance(col.dtype, pd.CategoricalDtype):
+                _check_not_mixed(name, values)
     return frame
 
 
@@ -657,7 +707,10 @@ def check_numeric(X, estimator, *, reset: bool) -> np.ndarray:
             continue
         try:
             np.asarray(values, dtype=float)
-        except (TypeError, ValueError):
+        except TypeError as exc:  # neither text nor a number (a dict, a list): a type error
+            raise TypeError(f"Column {name!r} holds values that are not numbers ({exc}); "
+                            f"{type(estimator).__name__} needs numbers.") from None
+        except ValueError:
             example = next((v for v in values if not _is_number_cell(str(v))), values[0])
             raise ValueError(
                 f"Column {name!r} has non-numeric values (e.g. {_plain(example)!r}); "
@@ -667,15 +720,33 @@ def check_numeric(X, estimator, *, reset: bool) -> np.ndarray:
     return frame.to_numpy(dtype=float)
 
 
+def numeric_column(values: np.ndarray, name: str, needed_by: str) -> np.ndarray:
+    """One column as float64; text that is not a number raises, naming the column and a value.
+
+    For fitted models reading a column that was numeric in fit (a condition
+    ``age <= 25``, a score-card item), so that text arriving at prediction time is
+    reported instead of failing deep inside numpy.
+    """
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        example = next((v for v in values if not _is_number_cell(str(v))), values[0])
+        raise ValueError(
+            f"Column {name!r} has non-numeric values (e.g. {_plain(example)!r}); {needed_by} "
+            "needs numbers there. Pass the column as numbers, as it was in fit.") from None
+
+
 def binary_column(values: np.ndarray, name: str, needed_by: str) -> np.ndarray:
     """One column of 0/1 or boolean values as bools; any other value raises, naming both."""
     if values.dtype.kind == "b":
         return values.astype(bool, copy=False)
     try:
         numeric = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
+        bad = ~np.isin(numeric, (0.0, 1.0))
+    except (TypeError, ValueError):  # text among the values: find the first value not 0/1
         numeric = None
-    bad = np.ones(len(values), bool) if numeric is None else ~np.isin(numeric, (0.0, 1.0))
+        bad = np.fromiter((not (isinstance(v, (numbers.Real, np.bool_)) and v in (0, 1))
+                           for v in values), dtype=bool, count=len(values))
     if bad.any():
         example = values[np.flatnonzero(bad)[0]]
         raise ValueError(

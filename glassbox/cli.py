@@ -53,8 +53,17 @@ def read_table(path: str, target: str | None):
         raise UserError(f"no such file: {path}")
     try:
         frame = pd.read_csv(file)
+        # pandas renames a repeated header ('age', 'age' -> 'age', 'age.1'); the header as
+        # written is read again so that a repeated name is refused instead of renamed
+        header = pd.read_csv(file, header=None, nrows=1, dtype=str).iloc[0]
     except Exception as exc:  # pandas raises many parser errors
         raise UserError(f"could not read {path} as CSV: {exc}") from None
+    repeated = sorted(set(header[header.duplicated()].dropna()))
+    if repeated:
+        raise UserError(f"{path} has more than one column named "
+                        f"{', '.join(map(repr, repeated[:5]))}; give each column its own name")
+    if frame.empty and len(frame.columns):
+        raise UserError(f"{path} has a header but no data rows")
     if target is None:
         raise UserError("name the label column with --target COL "
                         f"(columns: {', '.join(map(str, frame.columns[:20]))})")

@@ -7,6 +7,7 @@ from numbers import Integral, Real
 from statistics import NormalDist
 
 import numpy as np
+import pandas as pd
 
 from glassbox._base import (
     Explanation,
@@ -265,6 +266,10 @@ class Distiller(GlassboxClassifier):
             if len(y) != len(frame):
                 raise ValueError(f"Found input variables with inconsistent numbers of samples: "
                                  f"X has {len(frame)} rows, y has {len(y)}.")
+            missing = pd.isna(pd.Series(y, dtype=object)).to_numpy()
+            if missing.any():
+                raise ValueError(f"y contains NaN (missing labels or values), first at row "
+                                 f"{int(np.flatnonzero(missing)[0])}; drop those rows first.")
         self._coder = ColumnCoder().fit(frame)
         Z = self._coder.encode(frame)
         teacher_input = X if not hasattr(X, "iloc") else frame

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from glassbox._base import numeric_column
+
 CONTINUOUS, INTEGER, CATEGORICAL = "continuous", "integer", "categorical"
 
 
@@ -58,7 +60,7 @@ class ColumnCoder:
                                      f"known levels: {self.levels_[name][:10]}.")
                 out[:, j] = codes
             else:
-                out[:, j] = np.asarray(values, dtype=float)
+                out[:, j] = numeric_column(values, name, "the distilled model")
         return out
 
     def decode(self, Z: np.ndarray) -> pd.DataFrame:

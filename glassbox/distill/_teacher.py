@@ -290,7 +290,34 @@ def prepare_teacher(teacher, X, y, feature_names, *, task="auto"):
                              "requires y to be passed, but the target y is None).")
         from sklearn.base import clone
 
-        model = clone(teacher).fit(X, y)
+        with _naming_text_columns(X, f"fitting the teacher {type(teacher).__name__}"):
+            model = clone(teacher).fit(X, y)
     wrapped = Teacher(model, feature_names, task=task)
-    wrapped.learn_classes(X)
+    with _naming_text_columns(X, f"asking the teacher {type(model).__name__}"):
+        wrapped.learn_classes(X)
     return wrapped, model
+
+
+@contextlib.contextmanager
+def _naming_text_columns(X, doing: str):
+    """Re-raise a teacher's failure on text or categorical columns naming those columns.
+
+    The Distiller hands the teacher the table as given (it may well encode text itself,
+    e.g. a Pipeline with a OneHotEncoder); when it cannot, its own error (numpy's
+    "could not convert string to float") names no column.
+    """
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        if not isinstance(X, pd.DataFrame):
+            raise
+        text = [str(c) for c in X.columns
+                if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
+        if not text:
+            raise
+        names = ", ".join(repr(c) for c in text[:5]) + (" ..." if len(text) > 5 else "")
+        raise ValueError(
+            f"{doing[0].upper()}{doing[1:]} failed ({type(exc).__name__}: {exc}). Column(s) "
+            f"{names} hold text or categories, which the Distiller passes to the teacher as "
+            "they are: give a teacher that encodes them (e.g. a Pipeline with a "
+            "OneHotEncoder) or pass those columns as numeric codes.") from exc

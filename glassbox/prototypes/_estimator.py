@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import check_array
 
 from glassbox._base import (
     Certificate,
@@ -25,6 +25,7 @@ from glassbox._base import (
     Interval,
     Rendering,
     StrOptions,
+    check_numeric,
     make_rng,
 )
 from glassbox._deps import import_optional
@@ -338,11 +339,14 @@ class ProtoPNetClassifier(GlassboxClassifier):
             X, _ = _dataset_arrays(X)
         if hasattr(X, "detach"):  # a torch tensor, possibly on a GPU
             X = X.detach().cpu().numpy()
-        if not hasattr(X, "columns") and not sparse.issparse(X):  # validate_data takes those
+        if not hasattr(X, "columns") and not sparse.issparse(X):  # check_numeric takes those
             X = np.asarray(X)
         ndim = X.ndim
         if ndim == 2:
-            array = validate_data(self, X, reset=reset, dtype=np.float64)
+            # the shared table check names the offending column (NaN, text, duplicates)
+            array = check_numeric(X, self, reset=reset)
+            if not array.flags.writeable:  # a pandas copy-on-write view; torch shares memory
+                array = array.copy()
             images = array.reshape(len(array), -1, 1, 1)
         elif ndim in (3, 4):
             array = check_array(X, allow_nd=True, dtype=np.float64,

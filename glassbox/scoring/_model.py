@@ -21,8 +21,10 @@ from glassbox._base import (
     SearchBudget,
     StrOptions,
     _format_value,
+    _is_number_cell,
     check_target,
     make_rng,
+    numeric_column,
 )
 from glassbox._deps import import_optional, module_available
 from glassbox.scoring._problem import ScoreProblem, conservative_intercept_bound, solve_relaxation
@@ -212,8 +214,10 @@ class RiskScoreClassifier(GlassboxClassifier):
                 try:
                     values = np.asarray(values, dtype=float)
                 except (TypeError, ValueError):
+                    example = next((v for v in values if not _is_number_cell(str(v))),
+                                   values[0])
                     raise ValueError(
-                        f"Column {name!r} is not numeric (e.g. {values[0]!r}); with "
+                        f"Column {name!r} is not numeric (e.g. {example!r}); with "
                         "numeric='integer' every column must be a number. Use "
                         "numeric='binarize' to turn categories into yes/no items.") from None
             numeric = np.asarray(values, dtype=float)
@@ -225,7 +229,9 @@ class RiskScoreClassifier(GlassboxClassifier):
     @staticmethod
     def _item_matrix(items, X: pd.DataFrame) -> np.ndarray:
         columns = [item["condition"].evaluate(X) if item["condition"] is not None
-                   else np.asarray(X[item["column"]], dtype=float) for item in items]
+                   else numeric_column(X[item["column"]].to_numpy(), item["column"],
+                                       f"the score-card item {item['name']!r}")
+                   for item in items]
         return np.column_stack(columns).astype(float) if columns else np.zeros((len(X), 0))
 
     def _item_bounds(self, names) -> tuple[np.ndarray, np.ndarray]:
