@@ -441,3 +441,19 @@ def test_rashomon_command_reports_messy_csv_in_one_line(tmp_path, capsys):
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("glassbox: error: ")
     _assert_names(lines[0], "'priors_count'", "'unknown'", "row 6")
+
+
+@pytest.mark.parametrize("shape, position, value, needles", [
+    ((12, 6, 6), (3, 2, 5), np.nan, ["NaN", "image 3", "(row, col) = (2, 5)"]),
+    ((12, 1, 6, 6), (4, 0, 1, 1), np.inf, ["infinity", "image 4",
+                                           "(channel, row, col) = (0, 1, 1)"]),
+])
+def test_images_with_missing_pixels_name_the_image_and_pixel(shape, position, value,
+                                                             needles):
+    pytest.importorskip("torch")
+    images = np.random.default_rng(0).random(shape)
+    images[position] = value
+    labels = np.arange(shape[0]) % 2
+    with pytest.raises(ValueError) as info:
+        ESTIMATORS["ProtoPNetClassifier"]._test_instance().fit(images, labels)
+    _assert_names(str(info.value), *needles)

@@ -43,6 +43,20 @@ def _torch_and_network():
     return torch, _network
 
 
+def _check_finite_images(values: np.ndarray) -> None:
+    """Name the first image and pixel holding NaN or infinity (sklearn's check says only
+    that the array has one)."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        what = "NaN" if np.isnan(values[where]) else "infinity"
+        raise ValueError(
+            f"Input X contains {what} in image {where[0]} at "
+            f"{'(channel, row, col)' if len(where) == 4 else '(row, col)'} = {where[1:]} "
+            f"({int(bad.any(axis=tuple(range(1, bad.ndim))).sum())} image(s) affected); "
+            "ProtoPNetClassifier does not impute: fill or drop those images first.")
+
+
 def _is_torch_dataset(X) -> bool:
     torch = sys.modules.get("torch")
     return torch is not None and isinstance(X, torch.utils.data.Dataset)
@@ -349,8 +363,9 @@ class ProtoPNetClassifier(GlassboxClassifier):
                 array = array.copy()
             images = array.reshape(len(array), -1, 1, 1)
         elif ndim in (3, 4):
-            array = check_array(X, allow_nd=True, dtype=np.float64,
-                                input_name="X")
+            array = check_array(X, allow_nd=True, dtype=np.float64, input_name="X",
+                                ensure_all_finite=False)
+            _check_finite_images(array)
             images = array[:, None] if ndim == 3 else array
             if reset:
                 self.n_features_in_ = int(np.prod(images.shape[1:]))
