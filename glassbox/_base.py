@@ -711,13 +711,18 @@ def check_numeric(X, estimator, *, reset: bool) -> np.ndarray:
             raise TypeError(f"Column {name!r} holds values that are not numbers ({exc}); "
                             f"{type(estimator).__name__} needs numbers.") from None
         except ValueError:
-            example = next((v for v in values if not _is_number_cell(str(v))), values[0])
+            example = first_non_number(values)
             raise ValueError(
                 f"Column {name!r} has non-numeric values (e.g. {_plain(example)!r}); "
                 f"{type(estimator).__name__} needs numbers. Encode or binarize it first "
                 "(glassbox.features.Binarizer turns categories into named 0/1 features)."
             ) from None
     return frame.to_numpy(dtype=float)
+
+
+def first_non_number(values):
+    """The first value that does not read as a number (for error messages)."""
+    return next((v for v in values if not _is_number_cell(str(v))), values[0])
 
 
 def numeric_column(values: np.ndarray, name: str, needed_by: str) -> np.ndarray:
@@ -730,7 +735,7 @@ def numeric_column(values: np.ndarray, name: str, needed_by: str) -> np.ndarray:
     try:
         return np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        example = next((v for v in values if not _is_number_cell(str(v))), values[0])
+        example = first_non_number(values)
         raise ValueError(
             f"Column {name!r} has non-numeric values (e.g. {_plain(example)!r}); {needed_by} "
             "needs numbers there. Pass the column as numbers, as it was in fit.") from None

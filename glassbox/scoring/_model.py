@@ -21,8 +21,8 @@ from glassbox._base import (
     SearchBudget,
     StrOptions,
     _format_value,
-    _is_number_cell,
     check_target,
+    first_non_number,
     make_rng,
     numeric_column,
 )
@@ -214,8 +214,7 @@ class RiskScoreClassifier(GlassboxClassifier):
                 try:
                     values = np.asarray(values, dtype=float)
                 except (TypeError, ValueError):
-                    example = next((v for v in values if not _is_number_cell(str(v))),
-                                   values[0])
+                    example = first_non_number(values)
                     raise ValueError(
                         f"Column {name!r} is not numeric (e.g. {example!r}); with "
                         "numeric='integer' every column must be a number. Use "
