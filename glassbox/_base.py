@@ -773,11 +773,20 @@ def check_binary(X, estimator, *, reset: bool) -> np.ndarray:
     return out
 
 
-def check_target(y, estimator, n_samples: int, *, binary_only: bool):
-    """Validate class labels; return ``(classes, y_index)`` with y as indices into classes."""
-    if y is None:
-        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y "
-                         "is None.")
+def check_y_complete(y) -> None:
+    """Refuse missing labels or values (NaN, None, ``pd.NA``), naming the first row."""
+    missing = pd.isna(pd.Series(y, dtype=object)).to_numpy()
+    if missing.any():
+        raise ValueError(f"y contains NaN (missing labels or values), first at row "
+                         f"{int(np.flatnonzero(missing)[0])}; drop those rows first.")
+
+
+def check_y_rows(y, n_samples: int, *, stacklevel: int = 3) -> np.ndarray:
+    """``y`` as a 1-D array with one complete entry per row of X (labels or values).
+
+    A column vector is raveled with scikit-learn's ``DataConversionWarning``
+    (``stacklevel`` points it at the caller's caller).
+    """
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         import warnings
@@ -786,15 +795,23 @@ def check_target(y, estimator, n_samples: int, *, binary_only: bool):
 
         warnings.warn("A column-vector y was passed when a 1d array was expected. Please change "
                       "the shape of y to (n_samples,), for example using ravel().",
-                      DataConversionWarning, stacklevel=3)
+                      DataConversionWarning, stacklevel=stacklevel)
         y = y.ravel()
     if y.ndim != 1:
         raise ValueError(f"y must be 1-dimensional, got shape {y.shape}.")
     if len(y) != n_samples:
         raise ValueError(f"Found input variables with inconsistent numbers of samples: "
                          f"X has {n_samples} rows, y has {len(y)}.")
-    if pd.isna(pd.Series(y)).any():
-        raise ValueError("y contains NaN (missing labels); drop those rows first.")
+    check_y_complete(y)
+    return y
+
+
+def check_target(y, estimator, n_samples: int, *, binary_only: bool):
+    """Validate class labels; return ``(classes, y_index)`` with y as indices into classes."""
+    if y is None:
+        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y "
+                         "is None.")
+    y = check_y_rows(y, n_samples, stacklevel=4)
     check_classification_targets(y)
     classes, y_index = np.unique(y, return_inverse=True)
     if len(classes) < 2:

@@ -31,6 +31,7 @@ from glassbox._base import (
     Rendering,
     binary_column,
     check_table,
+    check_y_complete,
 )
 from glassbox._bitset import pack_rows, popcount, unpack_rows
 
@@ -277,8 +278,7 @@ class Binarizer(GlassboxMixin, TransformerMixin, BaseEstimator):
         if y.ndim != 1 or len(y) != n_samples:
             raise ValueError(f"y must be 1-dimensional with one label per row of X ({n_samples}), "
                              f"got shape {y.shape}.")
-        if pd.isna(pd.Series(y)).any():
-            raise ValueError("y contains NaN (missing labels); drop those rows first.")
+        check_y_complete(y)
         return np.unique(y, return_inverse=True)[1].ravel()
 
     def _column_conditions(self, column: pd.Series, user_thresholds, y_codes):

@@ -820,9 +820,8 @@ def _search(index, x, names, target, weights, integer, immutable, random_state):
         keep = np.flatnonzero(pool_cost < cost)
         if len(keep):
             pool_labels = teacher.label_index(pool[keep])
-            ok = np.flatnonzero(wanted(pool_labels))
-            if len(ok):
-                k = ok[np.argmin(pool_cost[keep[ok]])]
+            k = _cheapest(values, pool[keep], pool_labels, wanted, weights)
+            if k is not None:
                 point, reached = pool[keep[k]], int(pool_labels[k])
                 if keep[k] >= n_refined:  # a new candidate of the second call: not refined yet
                     point, reached = _refine(teacher, values, point, reached, wanted, weights,

@@ -7,7 +7,6 @@ from numbers import Integral, Real
 from statistics import NormalDist
 
 import numpy as np
-import pandas as pd
 
 from glassbox._base import (
     Explanation,
@@ -18,6 +17,7 @@ from glassbox._base import (
     Rendering,
     StrOptions,
     _jsonable,
+    check_y_rows,
     conjunction_name,
     from_dict,
     make_rng,
@@ -253,28 +253,13 @@ class Distiller(GlassboxClassifier):
         self._validate_params()
         frame = self._validate_input(X, reset=True)
         if y is not None:
-            y = np.asarray(y)
-            if y.ndim == 2 and y.shape[1] == 1:
-                import warnings
-
-                from sklearn.exceptions import DataConversionWarning
-
-                warnings.warn("A column-vector y was passed when a 1d array was expected. "
-                              "Please change the shape of y to (n_samples,), for example "
-                              "using ravel().", DataConversionWarning, stacklevel=2)
-                y = y.ravel()
-            if len(y) != len(frame):
-                raise ValueError(f"Found input variables with inconsistent numbers of samples: "
-                                 f"X has {len(frame)} rows, y has {len(y)}.")
-            missing = pd.isna(pd.Series(y, dtype=object)).to_numpy()
-            if missing.any():
-                raise ValueError(f"y contains NaN (missing labels or values), first at row "
-                                 f"{int(np.flatnonzero(missing)[0])}; drop those rows first.")
+            y = check_y_rows(y, len(frame))
         self._coder = ColumnCoder().fit(frame)
         Z = self._coder.encode(frame)
         teacher_input = X if not hasattr(X, "iloc") else frame
         wrapped, self.teacher_ = prepare_teacher(self.teacher, teacher_input, y,
-                                                 frame.columns, task=self.task)
+                                                 frame.columns, task=self.task,
+                                                 text_columns=list(self._coder.levels_))
         self._teacher = wrapped
         self._teacher_name = type(self.teacher_).__name__
         self.task_ = wrapped.task

@@ -273,10 +273,11 @@ def logit_of(proba: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(p, _LOGIT_FLOOR)) - np.log(np.maximum(rest, _LOGIT_FLOOR))
 
 
-def prepare_teacher(teacher, X, y, feature_names, *, task="auto"):
+def prepare_teacher(teacher, X, y, feature_names, *, task="auto", text_columns=()):
     """Wrap ``teacher``; an unfitted sklearn estimator is first fitted (a clone) on ``(X, y)``.
 
-    Returns ``(wrapped, fitted_model)``.
+    ``text_columns``: the columns of ``X`` holding text or categories, named when the
+    teacher fails on ``X``. Returns ``(wrapped, fitted_model)``.
     """
     if teacher is None:
         raise ValueError("Distiller needs a teacher: a fitted model, a callable or a "
@@ -290,17 +291,17 @@ def prepare_teacher(teacher, X, y, feature_names, *, task="auto"):
                              "requires y to be passed, but the target y is None).")
         from sklearn.base import clone
 
-        with _naming_text_columns(X, f"fitting the teacher {type(teacher).__name__}"):
+        with _naming_text_columns(text_columns, f"fitting the teacher {type(teacher).__name__}"):
             model = clone(teacher).fit(X, y)
     wrapped = Teacher(model, feature_names, task=task)
-    with _naming_text_columns(X, f"asking the teacher {type(model).__name__}"):
+    with _naming_text_columns(text_columns, f"asking the teacher {type(model).__name__}"):
         wrapped.learn_classes(X)
     return wrapped, model
 
 
 @contextlib.contextmanager
-def _naming_text_columns(X, doing: str):
-    """Re-raise a teacher's failure on text or categorical columns naming those columns.
+def _naming_text_columns(text_columns, doing: str):
+    """Re-raise a teacher's failure on ``X`` naming its text or categorical columns.
 
     The Distiller hands the teacher the table as given (it may well encode text itself,
     e.g. a Pipeline with a OneHotEncoder); when it cannot, its own error (numpy's
@@ -309,13 +310,10 @@ def _naming_text_columns(X, doing: str):
     try:
         yield
     except (TypeError, ValueError) as exc:
-        if not isinstance(X, pd.DataFrame):
+        if not text_columns:
             raise
-        text = [str(c) for c in X.columns
-                if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
-        if not text:
-            raise
-        names = ", ".join(repr(c) for c in text[:5]) + (" ..." if len(text) > 5 else "")
+        names = ", ".join(repr(str(c)) for c in text_columns[:5]) + (
+            " ..." if len(text_columns) > 5 else "")
         raise ValueError(
             f"{doing[0].upper()}{doing[1:]} failed ({type(exc).__name__}: {exc}). Column(s) "
             f"{names} hold text or categories, which the Distiller passes to the teacher as "
